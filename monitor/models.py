@@ -1,0 +1,132 @@
+"""Values passed between pipeline stages. No I/O here; times are timezone-aware UTC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """One configured feed."""
+
+    name: str
+    url: str
+    interval_seconds: float
+    language: str | None = None
+    country: str | None = None
+    side: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one HTTP fetch gave. ``body is None`` means "not modified" (304)."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes | None
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a feed, as parsed."""
+
+    key: str
+    url: str | None
+    title: str
+    summary: str
+    content: str
+    published: datetime | None
+    guid: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The readable text of one entry, from its page or, failing that, from the feed."""
+
+    url: str | None
+    title: str
+    text: str
+    language: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    site: str | None = None
+    source: str = "page"  # "page" when extracted from the article page, "feed" otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A gazetteer place that an article mentions."""
+
+    name: str
+    lat: float
+    lon: float
+    country: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One term found in an article, and why it counts."""
+
+    text: str  # the words as they stand in the article
+    kind: str  # "place", "actor", "incident", "context", "exclude"
+    canonical: str  # the gazetteer / vocabulary name it resolves to
+    sentence: str  # the sentence it was found in
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The verdict on one article."""
+
+    flagged: bool
+    score: float
+    severity: str  # "none", "low", "medium", "high", "critical"
+    watches: tuple[str, ...]
+    matches: tuple[Match, ...]
+    places: tuple[Place, ...]
+    reason: str  # one line saying why it was (or was not) flagged
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A new entry ready to store: its article, the verdict, and its identities."""
+
+    entry: Entry
+    article: Article
+    verdict: MatchResult
+    content_hash: str
+    canonical_url: str | None
+    known_article_id: int | None = None  # the page is already stored under this article id
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDraft:
+    """A rendered alert, before it is stored in the outbox."""
+
+    alert_key: str
+    severity: str
+    title: str
+    body: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """One place alerts go. ``label`` is safe to show (secrets masked); ``key`` is stable."""
+
+    key: str
+    label: str
+    url: str
+    tags: tuple[str, ...] = ()
