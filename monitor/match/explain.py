@@ -1,0 +1,75 @@
+"""One human line saying why an article was flagged, or why not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.match.normalise import Text
+from monitor.match.patterns import Hit
+from monitor.match.rules import Evidence, Verdict
+
+
+def reason(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
+    """E.g. "incident 'shelling' near places Goris, Kapan, Jermuk with actor 'Azerbaijan' in one
+    sentence; score 41.3 >= 6"."""
+    rule = verdict.rule
+    if verdict.flagged and verdict.best is not None:
+        return f"{_evidence(verdict.best, text)}; score {verdict.score:.1f} >= {rule.threshold:g}"
+    if verdict.flagged:
+        incident = _first_incident(hits, text)
+        return (
+            f"incident '{incident}' and {_names(verdict.anchors)} in separate parts of the "
+            f"article; score {verdict.score:.1f} >= {rule.threshold:g}"
+        )
+    if verdict.best is not None:
+        line = (
+            f"{_evidence(verdict.best, text)}, but score {verdict.score:.1f} < {rule.threshold:g}"
+        )
+    elif verdict.has_incident:
+        line = f"incident '{_first_incident(hits, text)}' but no border place or actor near it"
+    elif verdict.anchors:
+        line = f"no incident terms (mentions {_names(verdict.anchors)})"
+    else:
+        line = "no incident terms and no border places or actors"
+    if verdict.exclusions:
+        shown = ", ".join(
+            f"{hit.term.entry.group} '{text.words(hit.first, hit.last)}'"
+            for hit in verdict.exclusions[:3]
+        )
+        line += f"; exclusion context: {shown}"
+        if verdict.penalty:
+            line += f" (-{verdict.penalty:.1f})"
+    return line
+
+
+def _evidence(evidence: Evidence, text: Text) -> str:
+    incident = text.words(evidence.incident.first, evidence.incident.last)
+    own = [hit for hit in evidence.anchors if hit.sentence == evidence.sentence]
+    anchors = own or list(evidence.anchors)
+    places = [hit.term.canonical for hit in anchors if hit.term.kind == "place"]
+    actors = [hit.term.canonical for hit in anchors if hit.term.kind == "actor"]
+    parts = [f"incident '{incident}'"]
+    if places:
+        parts.append(("near place " if len(places) == 1 else "near places ") + ", ".join(places))
+    if actors:
+        quoted = ", ".join(f"'{name}'" for name in actors)
+        parts.append(("with actor " if len(actors) == 1 else "with actors ") + quoted)
+    if not own:
+        parts.append(f"within {evidence.spread} sentences")
+    elif evidence.sentence == 0:
+        parts.append("in the title")
+    else:
+        parts.append("in one sentence")
+    return " ".join(parts)
+
+
+def _first_incident(hits: Sequence[Hit], text: Text) -> str:
+    for hit in hits:
+        if hit.term.kind == "incident":
+            return text.words(hit.first, hit.last)
+    return "?"
+
+
+def _names(names: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
