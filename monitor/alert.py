@@ -1,0 +1,142 @@
+"""Render alerts and send them with apprise, one destination at a time.
+
+The outbox rows live in the store; this module only turns an article into words and pushes
+words to one destination. Secrets never leave it: destinations are shown with apprise's
+privacy mode, and failure reasons are scrubbed of the raw URL's credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+
+import apprise
+
+from monitor.config import AlertSettings
+from monitor.errors import AlertError, ConfigError
+from monitor.models import AlertDraft, Destination, Item
+
+log = logging.getLogger(__name__)
+
+SEVERITY_ORDER = ("none", "low", "medium", "high", "critical")
+_NOTIFY_TYPE = {
+    "critical": apprise.NotifyType.FAILURE,
+    "high": apprise.NotifyType.WARNING,
+    "medium": apprise.NotifyType.WARNING,
+    "low": apprise.NotifyType.INFO,
+}
+
+
+def severity_at_least(severity: str, minimum: str) -> bool:
+    rank = {name: i for i, name in enumerate(SEVERITY_ORDER)}
+    return rank.get(severity, 0) >= rank.get(minimum, 1) and severity != "none"
+
+
+def _few(names: list[str], limit: int = 4) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
+
+
+def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
+    """The words of an alert: what happened, where, who reports it, and why it matched."""
+    article, verdict = item.article, item.verdict
+    title = article.title or item.entry.title or "(untitled)"
+    places = ", ".join(f"{p.name} ({p.country})" for p in verdict.places) or "not named"
+    terms: dict[str, list[str]] = {}
+    for match in verdict.matches:
+        if match.kind != "exclude" and match.canonical not in terms.setdefault(match.kind, []):
+            terms[match.kind].append(match.canonical)
+    why = "; ".join(f"{kind}: {_few(names)}" for kind, names in sorted(terms.items()))
+    strongest = max(verdict.matches, key=lambda m: m.weight, default=None)
+    reporter = feed_name + (f" ({side})" if side else "")
+    if article.site and article.site not in feed_name:
+        reporter += f", {article.site}"
+    url = article.url or item.entry.url
+    digest = hashlib.sha256(f"{item.content_hash}:{','.join(verdict.watches)}".encode())
+    alert_key = "nm-" + digest.hexdigest()[:16]
+    lines = [
+        f"What: {verdict.reason}",
+        f"Where: {places}",
+        f"Reported by: {reporter}",
+        f"Why it matched: {why or 'n/a'} (score {verdict.score:.1f})",
+    ]
+    if strongest is not None:
+        lines.append(f'Key sentence: "{strongest.sentence.strip()[:400]}"')
+    if url:
+        lines.append(f"Link: {url}")
+    lines.append(f"Alert id: {alert_key}")
+    return AlertDraft(
+        alert_key=alert_key,
+        severity=verdict.severity,
+        title=f"[{verdict.severity.upper()}] {title}",
+        body="\n".join(lines),
+        url=url,
+    )
+
+
+class Notifier:
+    """The configured destinations, each sendable on its own."""
+
+    def __init__(self, services: Iterable[apprise.NotifyBase]) -> None:
+        self._services: dict[str, apprise.NotifyBase] = {}
+        self.destinations: list[Destination] = []
+        for service in services:
+            raw = str(service.url(privacy=False))
+            key = hashlib.sha256(raw.encode()).hexdigest()[:16]
+            if key in self._services:
+                continue
+            self._services[key] = service
+            self.destinations.append(
+                Destination(
+                    key=key,
+                    label=str(service.url(privacy=True)).split("?", 1)[0],
+                    url=raw,
+                    tags=tuple(sorted(service.tags)),
+                )
+            )
+
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Notifier:
+        """Build from inline apprise URLs and an optional apprise config file (YAML or TEXT)."""
+        problems: list[str] = []
+        collected = apprise.Apprise()
+        for index, url in enumerate(settings.urls):
+            if not collected.add(url):
+                scheme = url.split("://", 1)[0] if "://" in url else url[:12]
+                problems.append(
+                    f"alerts.urls[{index}]: apprise cannot use this URL "
+                    f"(scheme {scheme!r}); see apprise's list of services"
+                )
+        if settings.config is not None:
+            config = apprise.AppriseConfig()
+            if not config.add(str(settings.config)) or not config.services():
+                problems.append(f"alerts.config: no usable destinations in {settings.config}")
+            collected.add(config)
+        if problems:
+            raise ConfigError(problems)
+        return cls(list(collected))
+
+    def has(self, key: str) -> bool:
+        return key in self._services
+
+    def send(self, key: str, *, title: str, body: str, severity: str) -> None:
+        """Deliver one message to one destination. Raises AlertError with a safe reason."""
+        service = self._services[key]
+        one = apprise.Apprise()
+        one.add(service)
+        notify_type = _NOTIFY_TYPE.get(severity, apprise.NotifyType.INFO)
+        with apprise.LogCapture(level=logging.WARNING) as captured:
+            ok = one.notify(body=body, title=title, notify_type=notify_type)
+        if not ok:
+            raise AlertError(self._scrub(key, captured.getvalue()) or "apprise reported failure")
+
+    def _scrub(self, key: str, text: str) -> str:
+        """Keep the last log lines, with any credentials from the raw URL masked."""
+        service = self._services[key]
+        lines = [line.split(" - ", 2)[-1] for line in text.strip().splitlines()][-3:]
+        reason = " | ".join(lines)
+        for secret in (getattr(service, "password", None), getattr(service, "token", None)):
+            if isinstance(secret, str) and len(secret) >= 3:
+                reason = reason.replace(secret, "****")
+        return reason

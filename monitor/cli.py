@@ -1,0 +1,337 @@
+"""The ``news-monitor`` command line. Each command is a few lines that call into the modules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor import __version__
+from monitor.alert import Notifier
+from monitor.config import Settings, load_settings
+from monitor.errors import ConfigError, MonitorError, StoreError
+from monitor.match import Watchlist, WatchlistError, load_watchlist
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_CONFIG = Path("config/monitor.toml")
+
+
+@dataclass
+class Context:
+    config_path: Path | None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def watchlist(self) -> Watchlist:
+        try:
+            return load_watchlist(self.settings.watchlist)
+        except WatchlistError as exc:
+            raise ConfigError([str(exc)]) from exc
+
+    def notifier(self) -> Notifier:
+        return Notifier.from_settings(self.settings.alerts)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _emit_json(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        click.echo(json.dumps(row, ensure_ascii=False, default=str))
+
+
+class MonitorGroup(click.Group):
+    """Turns the monitor's own errors into clear messages and exit codes (config errors: 2)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(f"config error: {problem}", err=True)
+            sys.exit(2)
+        except StoreError as exc:
+            click.echo(f"storage error: {exc}", err=True)
+            sys.exit(1)
+        except MonitorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=MonitorGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="NEWS_MONITOR_CONFIG",
+    help="Config file (TOML). Default: config/monitor.toml if present. Env: NEWS_MONITOR_CONFIG.",
+)
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors in the log.")
+@click.version_option(__version__, prog_name="news-monitor")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool) -> None:
+    """Watch news feeds and alert on Armenia–Azerbaijan border incidents."""
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    if ctx.invoked_subcommand == "run" and not quiet:
+        level = min(level, logging.INFO)
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "trafilatura", "htmldate"):
+        logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
+    if config_path is None and DEFAULT_CONFIG.is_file():
+        config_path = DEFAULT_CONFIG
+    ctx.obj = Context(config_path)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@main.command()
+@pass_context
+def run(obj: Context) -> None:
+    """Run the daemon in the foreground until SIGTERM or Ctrl-C."""
+    from monitor.daemon import run_daemon
+
+    run_daemon(obj.settings, watchlist=obj.watchlist(), notifier=obj.notifier())
+
+
+@main.command()
+@pass_context
+def once(obj: Context) -> None:
+    """One cycle over every feed regardless of schedule, alerts delivered, then exit."""
+    from monitor.refresh import run_cycle
+    from monitor.store import open_db
+    from monitor.store.feeds import sync_feeds
+
+    settings = obj.settings
+    watchlist, notifier = obj.watchlist(), obj.notifier()
+    db = open_db(settings.storage_path)
+    try:
+        sync_feeds(db, settings.feeds, _utcnow())
+        report = asyncio.run(
+            run_cycle(
+                db, settings, watchlist=watchlist, notifier=notifier, clock=_utcnow, only_due=False
+            )
+        )
+    finally:
+        db.close()
+    errors = [f for f in report.feeds if f.status == "error"]
+    click.echo(
+        f"feeds={len(report.feeds)} errors={len(errors)} "
+        f"new_articles={sum(f.new_articles for f in report.feeds)} "
+        f"duplicates={sum(f.duplicates for f in report.feeds)} flagged={len(report.flagged)} "
+        f"alerts_sent={report.sent} alerts_failed={report.failed}"
+    )
+    for saved in report.flagged:
+        verdict = saved.item.verdict
+        places = ", ".join(p.name for p in verdict.places)
+        click.echo(f"  FLAGGED #{saved.article_id} [{verdict.severity}] {saved.item.article.title}")
+        click.echo(f"    places: {places or '-'}; {verdict.reason}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input per line.")
+@pass_context
+def check(obj: Context, inputs: tuple[str, ...], as_json: bool) -> None:
+    """Extract and match documents (.txt, .html, or URLs) without storing them.
+
+    A .txt file is a title on its first line and the body after it.
+    """
+    from monitor.checking import check_inputs
+
+    results = check_inputs(inputs, obj.watchlist(), obj.settings.fetch)
+    failed = False
+    for result in results:
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        elif "error" in result:
+            click.echo(f"{result['input']}: error: {result['error']}")
+        else:
+            mark = "FLAGGED" if result["flagged"] else "not flagged"
+            click.echo(f"{result['input']}: {mark} [{result['severity']}] {result['title']}")
+            click.echo(f"  score {result['score']:.1f}: {result['reason']}")
+            for place in result["places"]:
+                click.echo(f"  place: {place['name']} ({place['lat']:.4f}, {place['lon']:.4f})")
+        failed = failed or "error" in result
+    if failed:
+        sys.exit(1)
+
+
+def _open_existing(obj: Context) -> Any:
+    from monitor.store import open_db
+
+    return open_db(obj.settings.storage_path)
+
+
+@main.command()
+@click.option("--flagged", is_flag=True, help="Only flagged items.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def items(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
+    """List stored articles, newest first."""
+    from monitor.store.review import list_items
+
+    rows = list_items(_open_existing(obj), flagged=flagged, limit=limit)
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        mark = f"[{row['severity']}]" if row["flagged"] else "       "
+        click.echo(f"#{row['id']:<5} {mark:<10} {row['feed'] or '-':<24.24} {row['title']}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def search(obj: Context, query: str, limit: int, as_json: bool) -> None:
+    """Full-text search over stored titles and texts (SQLite FTS5 syntax)."""
+    import sqlite3
+
+    from monitor.store.review import search as run_search
+
+    try:
+        rows = run_search(_open_existing(obj), query, limit=limit)
+    except sqlite3.OperationalError as exc:
+        raise click.UsageError(f"bad search query {query!r}: {exc}") from exc
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"#{row['id']:<5} {row['title']}\n       {row['snippet']}")
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def show(obj: Context, article_id: int, as_json: bool) -> None:
+    """One stored article in full: text, verdict, places, sources and alerts."""
+    from monitor.store.review import get_article
+
+    article = get_article(_open_existing(obj), article_id)
+    if article is None:
+        raise click.ClickException(f"no article with id {article_id}")
+    if as_json:
+        _emit_json([article])
+        return
+    flag = f"FLAGGED [{article['severity']}]" if article["flagged"] else "not flagged"
+    click.echo(f"#{article['id']} {article['title']}\n{flag}  score {article['score']}")
+    click.echo(f"why: {article['reason']}")
+    click.echo(f"url: {article['url']}\nfeed: {article['feed']} ({article['side'] or '-'})")
+    click.echo(f"published: {article['published_at'] or '-'}  language: {article['language']}")
+    places = ", ".join(f"{p['name']} ({p['lat']}, {p['lon']})" for p in article["places"])
+    click.echo(f"places: {places or '-'}")
+    for match in article["matches"]:
+        click.echo(f"  {match['kind']:<9} {match['text']!r} -> {match['canonical']}")
+    for source in article["sources"]:
+        click.echo(f"source: {source['feed']}: {source['url']}")
+    for alert in article["alerts"]:
+        click.echo(f"alert {alert['alert_key']}: {alert['destination']} {alert['status']}")
+    click.echo("")
+    click.echo(article["text"])
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def feeds(obj: Context, as_json: bool) -> None:
+    """Feed health: last status, consecutive errors, next check."""
+    from monitor.store.feeds import sync_feeds
+    from monitor.store.review import feed_health
+
+    db = _open_existing(obj)
+    sync_feeds(db, obj.settings.feeds, _utcnow())
+    rows = feed_health(db)
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        status = row["last_status"] or "never polled"
+        click.echo(
+            f"{row['name']:<32.32} {status:<13} errors={row['error_count']:<3} "
+            f"next={row['next_check_at'] or 'now'} {row['last_error'] or ''}"
+        )
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def alerts(obj: Context, limit: int, as_json: bool) -> None:
+    """Alerts, newest first, each with its destinations and delivery status."""
+    from monitor.store.alerts import list_alerts
+
+    rows = list_alerts(_open_existing(obj), limit=limit)
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['alert_key']} {row['created_at']} {row['title']}")
+        for d in row["deliveries"]:
+            error = f" ({d['last_error']})" if d["last_error"] else ""
+            click.echo(f"    {d['status']:<8} attempts={d['attempts']} {d['destination']}{error}")
+
+
+@main.command("test-alert")
+@pass_context
+def test_alert(obj: Context) -> None:
+    """Send a sample alert through every configured destination and report each result."""
+    from monitor.errors import AlertError
+
+    notifier = obj.notifier()
+    if not notifier.destinations:
+        raise click.ClickException("no alert destinations configured ([alerts] urls or config)")
+    failures = 0
+    for dest in notifier.destinations:
+        try:
+            notifier.send(
+                dest.key,
+                title="[TEST] news-monitor test alert",
+                body="This is a test from news-monitor: alerts reach this destination.",
+                severity="low",
+            )
+            click.echo(f"sent   {dest.label}")
+        except AlertError as exc:
+            failures += 1
+            click.echo(f"FAILED {dest.label}: {exc}")
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--keep", type=click.Path(path_type=Path, file_okay=False), help="Keep the database here."
+)
+def demo(keep: Path | None) -> None:
+    """Show the whole pipeline offline: serve the bundled demo feeds locally and run one cycle."""
+    from monitor.demo import run_demo
+
+    run_demo(keep, echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,408 @@
+"""refresh_feed(): the one place where the pipeline's stages meet.
+
+::
+
+    fetch feed -> parse -> drop known entries -> fetch page + extract (or feed text)
+      -> fingerprint -> match -> store (one transaction, alerts into the outbox) -> schedule
+
+run_cycle() refreshes many feeds concurrently and then empties the outbox; deliver_pending()
+sends what the outbox holds, one delivery row at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlite_utils import Database
+
+from monitor.alert import Notifier, render_alert, severity_at_least
+from monitor.config import Settings
+from monitor.errors import AlertError, RateLimited, SourceError, StoreError
+from monitor.extract import extract_article
+from monitor.fetch import Fetcher
+from monitor.identity import canonical_url, content_hash
+from monitor.language import guess_language
+from monitor.match import Watchlist, match_article
+from monitor.models import AlertDraft, Article, Entry, FetchResult, Item
+from monitor.parse import parse_feed
+from monitor.schedule import next_check, retry_delay
+from monitor.store import alerts as alert_store
+from monitor.store import articles as article_store
+from monitor.store import feeds as feed_store
+from monitor.store.feeds import FeedState
+
+log = logging.getLogger(__name__)
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
+    "text/xml;q=0.9, */*;q=0.5"
+)
+
+
+class PageFetcher(Protocol):
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        on_behalf_of: str | None = None,
+        accept: str = "*/*",
+    ) -> FetchResult: ...
+
+
+@dataclass
+class FeedReport:
+    """What one feed's refresh did."""
+
+    name: str
+    url: str
+    status: str  # "ok", "not-modified", "error"
+    error: str | None = None
+    entries: int = 0
+    new_entries: int = 0
+    new_articles: int = 0
+    duplicates: int = 0
+    pages_fetched: int = 0
+    flagged: list[article_store.Saved] = field(default_factory=list)
+
+
+@dataclass
+class CycleReport:
+    feeds: list[FeedReport] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+
+    @property
+    def flagged(self) -> list[article_store.Saved]:
+        return [saved for report in self.feeds for saved in report.flagged]
+
+
+def _feed_article(entry: Entry, language: str | None) -> Article:
+    text = entry.content if len(entry.content) > len(entry.summary) else entry.summary
+    return Article(
+        url=entry.url,
+        title=entry.title,
+        text=text,
+        language=language or guess_language(entry.title + "\n" + text),
+        published=entry.published,
+        author=entry.author,
+        source="feed",
+    )
+
+
+async def _article_for(
+    entry: Entry, state: FeedState, fetcher: PageFetcher, settings: Settings, report: FeedReport
+) -> Article:
+    """The page's extracted text, or the feed's own text when the page cannot give one."""
+    fallback = _feed_article(entry, state.source.language)
+    if not entry.url or not settings.fetch.fetch_articles:
+        return fallback
+    try:
+        page = await fetcher.fetch(entry.url, on_behalf_of=state.source.url, accept="text/html")
+    except SourceError as exc:
+        log.info("page feed=%s url=%s skipped=%s", state.source.name, entry.url, exc.reason)
+        return fallback
+    report.pages_fetched += 1
+    if page.body is None:
+        return fallback
+    extracted = await asyncio.to_thread(extract_article, page.body, url=page.final_url)
+    if extracted is None:
+        log.info("page feed=%s url=%s extracted=none using=feed-text", state.source.name, entry.url)
+        return fallback
+    return Article(
+        url=entry.url,
+        title=extracted.title or entry.title,
+        text=extracted.text,
+        language=extracted.language
+        or state.source.language
+        or guess_language(extracted.title + "\n" + extracted.text),
+        published=extracted.published or entry.published,
+        author=extracted.author or entry.author,
+        site=extracted.site,
+        source="page",
+    )
+
+
+async def _item_for(
+    entry: Entry,
+    state: FeedState,
+    *,
+    db: Database,
+    fetcher: PageFetcher,
+    watchlist: Watchlist,
+    settings: Settings,
+    report: FeedReport,
+) -> Item:
+    canonical = canonical_url(entry.url) if entry.url else None
+    known = article_store.article_for_url(db, canonical) if canonical else None
+    if known is not None:
+        article = _feed_article(entry, state.source.language)  # stored already: no refetch
+    else:
+        article = await _article_for(entry, state, fetcher, settings, report)
+    return Item(
+        entry=entry,
+        article=article,
+        verdict=match_article(article, watchlist),
+        content_hash=content_hash(article.title, article.text),
+        canonical_url=canonical,
+        known_article_id=known,
+    )
+
+
+async def refresh_feed(
+    state: FeedState,
+    *,
+    db: Database,
+    fetcher: PageFetcher,
+    watchlist: Watchlist,
+    notifier: Notifier,
+    settings: Settings,
+    now: datetime,
+) -> FeedReport:
+    """Poll one feed and store what is new. Source failures are recorded, never raised."""
+    source = state.source
+    report = FeedReport(name=source.name, url=source.url, status="ok")
+    try:
+        result = await fetcher.fetch(
+            source.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
+        )
+        if result.body is None:
+            report.status = "not-modified"
+            _record(db, state, report, now, settings, http_status=result.status)
+            return report
+        entries = parse_feed(result.body, url=result.final_url, headers=result.headers)
+    except SourceError as exc:
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        report.status, report.error = "error", exc.reason
+        status = getattr(exc, "status", None)
+        _record(db, state, report, now, settings, http_status=status, retry_after=retry_after)
+        return report
+
+    report.entries = len(entries)
+    known = article_store.known_entry_keys(db, state.id, (e.key for e in entries))
+    fresh = list({e.key: e for e in entries if e.key not in known}.values())
+    items = await asyncio.gather(
+        *(
+            _item_for(
+                e,
+                state,
+                db=db,
+                fetcher=fetcher,
+                watchlist=watchlist,
+                settings=settings,
+                report=report,
+            )
+            for e in fresh
+        )
+    )
+
+    def draft(item: Item, _article_id: int) -> AlertDraft | None:
+        if not item.verdict.flagged:
+            return None
+        if not severity_at_least(item.verdict.severity, settings.alerts.min_severity):
+            return None
+        return render_alert(item, feed_name=source.name, side=source.side)
+
+    saved = article_store.save_items(
+        db, state.id, items, now=now, draft_alert=draft, destinations=notifier.destinations
+    )
+    report.new_entries = len(saved)
+    report.new_articles = sum(1 for s in saved if s.new_article)
+    report.duplicates = report.new_entries - report.new_articles
+    report.flagged = [s for s in saved if s.new_article and s.item.verdict.flagged]
+    for s in report.flagged:
+        places = ",".join(p.name for p in s.item.verdict.places) or "-"
+        log.info(
+            "flagged feed=%r article=%d severity=%s score=%.1f places=%s title=%r",
+            source.name,
+            s.article_id,
+            s.item.verdict.severity,
+            s.item.verdict.score,
+            places,
+            s.item.article.title,
+        )
+    _record(
+        db,
+        state,
+        report,
+        now,
+        settings,
+        http_status=result.status,
+        etag=result.etag,
+        last_modified=result.last_modified,
+    )
+    return report
+
+
+def _record(
+    db: Database,
+    state: FeedState,
+    report: FeedReport,
+    now: datetime,
+    settings: Settings,
+    *,
+    http_status: int | None,
+    retry_after: float | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> None:
+    errors = state.error_count + 1 if report.status == "error" else 0
+    when = next_check(
+        url=state.source.url,
+        interval=state.source.interval_seconds,
+        now=now,
+        outcome=report.status,
+        error_count=errors,
+        retry_after=retry_after,
+        max_backoff=settings.polling.max_backoff,
+    )
+    feed_store.record_poll(
+        db,
+        state.id,
+        now=now,
+        next_check=when,
+        status=report.status,
+        http_status=http_status,
+        error=report.error,
+        etag=etag,
+        last_modified=last_modified,
+        new_entries=report.new_entries,
+    )
+    if report.status == "error":
+        log.warning(
+            "feed=%r status=error errors=%d next=%s reason=%s",
+            state.source.name,
+            errors,
+            when.isoformat(timespec="seconds"),
+            report.error,
+        )
+    else:
+        log.info(
+            "feed=%r status=%s entries=%d new=%d duplicates=%d flagged=%d pages=%d",
+            state.source.name,
+            report.status,
+            report.entries,
+            report.new_entries,
+            report.duplicates,
+            len(report.flagged),
+            report.pages_fetched,
+        )
+
+
+async def deliver_pending(
+    db: Database, notifier: Notifier, *, now: datetime, max_attempts: int
+) -> tuple[int, int]:
+    """Send every due delivery; failures stay in the outbox for a later attempt.
+
+    Deliveries to different destinations go out concurrently; one destination's failure never
+    holds up another's. Returns (sent, failed).
+    """
+    due = alert_store.due_deliveries(db, now)
+    by_destination: dict[str, list[alert_store.PendingDelivery]] = {}
+    for delivery in due:
+        by_destination.setdefault(delivery.destination_key, []).append(delivery)
+
+    async def drain(key: str, queue: list[alert_store.PendingDelivery]) -> tuple[int, int]:
+        sent = failed = 0
+        for delivery in queue:  # in order, so a destination receives alerts as they came
+            if not notifier.has(key):
+                alert_store.mark_failed(
+                    db, delivery.id, "destination no longer configured", next_attempt=None
+                )
+                failed += 1
+                continue
+            try:
+                await asyncio.to_thread(
+                    notifier.send,
+                    key,
+                    title=delivery.title,
+                    body=delivery.body,
+                    severity=delivery.severity,
+                )
+            except AlertError as exc:
+                attempts = delivery.attempts + 1
+                retry = None
+                if attempts < max_attempts:
+                    retry = now + timedelta(seconds=retry_delay(attempts, key=key))
+                alert_store.mark_failed(db, delivery.id, str(exc), next_attempt=retry)
+                log.warning(
+                    "alert=%s destination=%s status=%s attempts=%d error=%s",
+                    delivery.alert_key,
+                    delivery.destination,
+                    "failed" if retry else "dead",
+                    attempts,
+                    exc,
+                )
+                failed += 1
+                break  # keep this destination's order: the rest wait for the retry
+            alert_store.mark_sent(db, delivery.id, now)
+            log.info(
+                "alert=%s destination=%s status=sent title=%r",
+                delivery.alert_key,
+                delivery.destination,
+                delivery.title,
+            )
+            sent += 1
+        return sent, failed
+
+    results = await asyncio.gather(*(drain(k, q) for k, q in by_destination.items()))
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+async def run_cycle(
+    db: Database,
+    settings: Settings,
+    *,
+    watchlist: Watchlist,
+    notifier: Notifier,
+    clock: Callable[[], datetime],
+    only_due: bool = True,
+) -> CycleReport:
+    """One pass: refresh the feeds (all, or those due), then deliver pending alerts."""
+    now = clock()
+    states = feed_store.active_feeds(db, due_at=now if only_due else None)
+    report = CycleReport()
+    limit = asyncio.Semaphore(settings.polling.concurrency)
+    async with Fetcher(
+        settings.fetch,
+        concurrency=settings.polling.concurrency,
+        per_host=settings.polling.per_host,
+        clock=clock,
+    ) as fetcher:
+
+        async def one(state: FeedState) -> FeedReport:
+            async with limit:
+                try:
+                    return await refresh_feed(
+                        state,
+                        db=db,
+                        fetcher=fetcher,
+                        watchlist=watchlist,
+                        notifier=notifier,
+                        settings=settings,
+                        now=clock(),
+                    )
+                except sqlite3.Error as exc:
+                    reason = f"database error while storing {state.source.url}: {exc}"
+                    raise StoreError(reason) from exc
+                except (StoreError, asyncio.CancelledError):
+                    raise
+                except Exception as exc:  # a bug on one feed must not stop the others
+                    log.exception("feed=%r internal error", state.source.name)
+                    failed = FeedReport(state.source.name, state.source.url, "error")
+                    failed.error = f"internal error: {type(exc).__name__}: {exc}"
+                    _record(db, state, failed, clock(), settings, http_status=None)
+                    return failed
+
+        report.feeds = list(await asyncio.gather(*(one(s) for s in states)))
+    report.sent, report.failed = await deliver_pending(
+        db, notifier, now=clock(), max_attempts=settings.alerts.max_attempts
+    )
+    return report

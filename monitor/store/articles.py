@@ -1,0 +1,127 @@
+"""Entries (feed items) and articles (their text, stored once per distinct content)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from monitor.models import AlertDraft, Destination, Item
+from monitor.store.alerts import add_alert
+from monitor.store.db import insert_row
+from monitor.store.timefmt import iso
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What happened to one item on save."""
+
+    item: Item
+    article_id: int
+    new_article: bool
+    alert_id: int | None
+
+
+def known_entry_keys(db: Database, feed_id: int, keys: Iterable[str]) -> set[str]:
+    """The keys of this batch that the feed already has."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"select entry_key from entries where feed_id = ? and entry_key in ({marks})",
+            [feed_id, *chunk],
+        ).fetchall()
+        found.update(row[0] for row in rows)
+    return found
+
+
+def article_for_url(db: Database, canonical_url: str) -> int | None:
+    """The article already stored for this canonical URL (from any feed), if any."""
+    row = db.execute(
+        "select article_id from entries where canonical_url = ? and article_id is not null limit 1",
+        [canonical_url],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _article_row(feed_id: int, item: Item, now: datetime) -> dict[str, Any]:
+    article, verdict = item.article, item.verdict
+    return {
+        "feed_id": feed_id,
+        "url": article.url or item.entry.url,
+        "canonical_url": item.canonical_url,
+        "title": article.title or item.entry.title,
+        "text": article.text,
+        "summary": item.entry.summary,
+        "text_source": article.source,
+        "language": article.language,
+        "author": article.author,
+        "site": article.site,
+        "published_at": iso(article.published or item.entry.published),
+        "first_seen_at": iso(now),
+        "content_hash": item.content_hash,
+        "flagged": int(verdict.flagged),
+        "score": round(verdict.score, 3),
+        "severity": verdict.severity,
+        "watches": json.dumps(list(verdict.watches)),
+        "matched_terms": json.dumps(sorted({m.canonical for m in verdict.matches})),
+        "places": json.dumps([asdict(p) for p in verdict.places], ensure_ascii=False),
+        "reason": verdict.reason,
+    }
+
+
+def save_items(
+    db: Database,
+    feed_id: int,
+    items: Iterable[Item],
+    *,
+    now: datetime,
+    draft_alert: Callable[[Item, int], AlertDraft | None],
+    destinations: Iterable[Destination],
+) -> list[Saved]:
+    """Store a feed's new items in one transaction, with their alerts in the outbox.
+
+    An item whose content is already stored (same text under another URL or feed) becomes an
+    entry pointing at the existing article: stored once, alerted once.
+    """
+    destinations = list(destinations)
+    saved: list[Saved] = []
+    with db.atomic():
+        for item in items:
+            article_id = item.known_article_id
+            if article_id is None:
+                row = db.execute(
+                    "select id from articles where content_hash = ?", [item.content_hash]
+                ).fetchone()
+                article_id = int(row[0]) if row else None
+            new_article = article_id is None
+            alert_id = None
+            if article_id is None:
+                article_id = insert_row(db, "articles", _article_row(feed_id, item, now))
+                db.table("matches").insert_all(
+                    {"article_id": article_id, **asdict(m)} for m in item.verdict.matches
+                )
+                draft = draft_alert(item, article_id)
+                if draft is not None:
+                    alert_id = add_alert(db, article_id, draft, destinations, now)
+            db.table("entries").insert(
+                {
+                    "feed_id": feed_id,
+                    "entry_key": item.entry.key,
+                    "url": item.entry.url,
+                    "canonical_url": item.canonical_url,
+                    "title": item.entry.title,
+                    "published_at": iso(item.entry.published),
+                    "first_seen_at": iso(now),
+                    "article_id": article_id,
+                    "duplicate": int(not new_article),
+                }
+            )
+            saved.append(Saved(item, article_id, new_article, alert_id))
+    return saved

@@ -1,0 +1,179 @@
+"""Opening the SQLite file and its schema. Every schema change is a sqlite-utils migration."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from monitor.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+migrations = Migrations("news-monitor")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.table("feeds").create(
+        {
+            "id": int,
+            "url": str,
+            "name": str,
+            "language": str,
+            "country": str,
+            "side": str,
+            "active": int,
+            "interval_seconds": float,
+            "etag": str,
+            "last_modified": str,
+            "last_status": str,
+            "last_http_status": int,
+            "last_error": str,
+            "error_count": int,
+            "last_checked_at": str,
+            "last_success_at": str,
+            "next_check_at": str,
+            "entries_seen": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"url", "name"},
+        defaults={"active": 1, "error_count": 0, "entries_seen": 0},
+    )
+    db.table("feeds").create_index(["url"], unique=True)
+    db.table("articles").create(
+        {
+            "id": int,
+            "feed_id": int,
+            "url": str,
+            "canonical_url": str,
+            "title": str,
+            "text": str,
+            "summary": str,
+            "text_source": str,
+            "language": str,
+            "author": str,
+            "site": str,
+            "published_at": str,
+            "first_seen_at": str,
+            "content_hash": str,
+            "flagged": int,
+            "score": float,
+            "severity": str,
+            "watches": str,
+            "matched_terms": str,
+            "places": str,
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("feed_id", "feeds", "id")],
+    )
+    db.table("articles").create_index(["content_hash"], unique=True)
+    db.table("articles").create_index(["canonical_url"])
+    db.table("articles").create_index(["flagged", "first_seen_at"])
+    db.table("entries").create(
+        {
+            "id": int,
+            "feed_id": int,
+            "entry_key": str,
+            "url": str,
+            "canonical_url": str,
+            "title": str,
+            "published_at": str,
+            "first_seen_at": str,
+            "article_id": int,
+            "duplicate": int,
+        },
+        pk="id",
+        foreign_keys=[("feed_id", "feeds", "id"), ("article_id", "articles", "id")],
+    )
+    db.table("entries").create_index(["feed_id", "entry_key"], unique=True)
+    db.table("entries").create_index(["canonical_url"])
+    db.table("matches").create(
+        {
+            "id": int,
+            "article_id": int,
+            "kind": str,
+            "text": str,
+            "canonical": str,
+            "sentence": str,
+            "weight": float,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("matches").create_index(["article_id"])
+    db.table("alerts").create(
+        {
+            "id": int,
+            "alert_key": str,
+            "article_id": int,
+            "created_at": str,
+            "severity": str,
+            "title": str,
+            "body": str,
+            "url": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("alerts").create_index(["alert_key"], unique=True)
+    db.table("alerts").create_index(["article_id"], unique=True)
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "alert_id": int,
+            "destination": str,
+            "destination_key": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "sent_at": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("alert_id", "alerts", "id")],
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db.table("deliveries").create_index(["alert_id", "destination_key"], unique=True)
+    db.table("deliveries").create_index(["status", "next_attempt_at"])
+    db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
+
+
+def open_db(path: Path) -> Database:
+    """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = Database(conn)
+        migrations.apply(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    return db
+
+
+def checkpoint(db: Database) -> None:
+    """Fold the WAL back into the main file so it does not grow without bound."""
+    try:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as exc:
+        log.warning("checkpoint failed: %s", exc)
+
+
+def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
+    """Insert one row and return its integer primary key."""
+    pk = db.table(table).insert(row).last_pk
+    if pk is None:
+        raise StoreError(f"insert into {table} returned no key")
+    return int(pk)

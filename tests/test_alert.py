@@ -1,0 +1,119 @@
+"""Rendering and delivery, against a real webhook receiver and a real SMTP server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor.alert import Notifier, render_alert, severity_at_least
+from monitor.config import AlertSettings
+from monitor.errors import AlertError, ConfigError
+from monitor.models import Article, Entry, Item, Match, MatchResult, Place
+from tests.servers import SmtpSink, WebhookReceiver, free_port
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def flagged_item() -> Item:
+    sentence = "Azerbaijan was shelling in the direction of Goris, Kapan and Jermuk."
+    verdict = MatchResult(
+        flagged=True,
+        score=9.5,
+        severity="high",
+        watches=("armenia-azerbaijan-border",),
+        matches=(
+            Match("shelling", "incident", "shelling", sentence, 3.0),
+            Match("Goris", "place", "Goris", sentence, 2.0),
+            Match("Azerbaijan", "actor", "Azerbaijan", sentence, 1.0),
+        ),
+        places=(Place("Goris", 39.51, 46.34, "AM", "town"),),
+        reason="incident 'shelling' near Goris with actor Azerbaijan in one sentence",
+    )
+    entry = Entry("guid:1", "https://news.example/a", "Feed title", "summary", "", NOW)
+    article = Article("https://news.example/a", "Armenia Accuses Azerbaijan of Attack", "text")
+    return Item(entry, article, verdict, "abc123", "https://news.example/a")
+
+
+def test_alert_says_what_where_who_and_why() -> None:
+    draft = render_alert(flagged_item(), feed_name="Armenpress", side="armenian")
+    assert draft.title == "[HIGH] Armenia Accuses Azerbaijan of Attack"
+    assert "What: incident 'shelling'" in draft.body
+    assert "Where: Goris (AM)" in draft.body
+    assert "Reported by: Armenpress (armenian)" in draft.body
+    assert "incident: shelling" in draft.body and "place: Goris" in draft.body
+    assert 'Key sentence: "Azerbaijan was shelling' in draft.body
+    assert "Link: https://news.example/a" in draft.body
+    assert draft.alert_key.startswith("nm-") and draft.alert_key in draft.body
+    assert render_alert(flagged_item(), feed_name="x", side=None).alert_key == draft.alert_key
+
+
+@pytest.mark.parametrize(
+    ("severity", "minimum", "sent"),
+    [
+        ("high", "low", True),
+        ("low", "low", True),
+        ("low", "medium", False),
+        ("critical", "high", True),
+        ("none", "low", False),
+    ],
+)
+def test_severity_threshold(severity: str, minimum: str, sent: bool) -> None:
+    assert severity_at_least(severity, minimum) is sent
+
+
+def test_delivery_to_webhook_and_smtp(webhook: WebhookReceiver, smtp: SmtpSink) -> None:
+    notifier = Notifier.from_settings(
+        AlertSettings(urls=(f"json://127.0.0.1:{webhook.port}/hook", smtp.url()))
+    )
+    assert len(notifier.destinations) == 2
+    labels = " ".join(d.label for d in notifier.destinations)
+    assert smtp.password not in labels  # shown masked
+    for dest in notifier.destinations:
+        notifier.send(dest.key, title="[HIGH] Title", body="Body text", severity="high")
+    assert webhook.received[0].json()["title"] == "[HIGH] Title"
+    assert webhook.received[0].json()["message"] == "Body text"
+    (message,) = smtp.wait_for(1)
+    assert message["Subject"] == "[HIGH] Title"
+    assert message["To"] == "ops@example.org"
+
+
+def test_failed_delivery_raises_alert_error_without_secrets(webhook: WebhookReceiver) -> None:
+    webhook.fail_next = 1
+    notifier = Notifier.from_settings(
+        AlertSettings(urls=(f"json://user:tok3n-secret@127.0.0.1:{webhook.port}/hook",))
+    )
+    (dest,) = notifier.destinations
+    with pytest.raises(AlertError) as err:
+        notifier.send(dest.key, title="t", body="b", severity="low")
+    assert "tok3n-secret" not in str(err.value)
+    assert "tok3n-secret" not in dest.label
+    notifier.send(dest.key, title="t", body="b", severity="low")  # the receiver is back
+    assert len(webhook.received) == 1
+
+
+def test_unreachable_destination_fails_cleanly() -> None:
+    notifier = Notifier.from_settings(AlertSettings(urls=(f"json://127.0.0.1:{free_port()}/",)))
+    with pytest.raises(AlertError):
+        notifier.send(notifier.destinations[0].key, title="t", body="b", severity="low")
+
+
+def test_unusable_apprise_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="apprise cannot use"):
+        Notifier.from_settings(AlertSettings(urls=("nosuchscheme://x",)))
+
+
+def test_apprise_config_file_with_tags(tmp_path: object, webhook: WebhookReceiver) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    config = tmp_path / "apprise.yml"
+    config.write_text(
+        f"urls:\n  - json://127.0.0.1:{webhook.port}/chat:\n      tag: critical, chat\n",
+        encoding="utf-8",
+    )
+    notifier = Notifier.from_settings(AlertSettings(config=config))
+    (dest,) = notifier.destinations
+    assert dest.tags == ("chat", "critical")
+    notifier.send(dest.key, title="t", body="b", severity="critical")
+    assert webhook.received[0].path.startswith("/chat")
