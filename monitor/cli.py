@@ -96,7 +96,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "trafilatura", "htmldate"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "trafilatura", "htmldate"):
         logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
     if config_path is None and DEFAULT_CONFIG.is_file():
         config_path = DEFAULT_CONFIG

@@ -90,7 +90,9 @@ class Daemon:
         self.cycles += 1
         checkpoint(self.db)
         errors = sum(1 for f in report.feeds if f.status == "error")
-        log.info(
+        busy = report.feeds or report.sent or report.failed
+        log.log(
+            logging.INFO if busy else logging.DEBUG,
             "cycle=%d feeds=%d errors=%d new=%d flagged=%d alerts_sent=%d alerts_failed=%d",
             self.cycles,
             len(report.feeds),

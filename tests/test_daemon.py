@@ -22,7 +22,7 @@ class Process:
     def __init__(self, config: Path, cwd: Path) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+            [sys.executable, "-m", "monitor", "-vv", "--config", str(config), "run"],
             cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
