@@ -33,6 +33,39 @@ def severity_at_least(severity: str, minimum: str) -> bool:
     return rank.get(severity, 0) >= rank.get(minimum, 1) and severity != "none"
 
 
+def highlight(sentence: str, terms: Iterable[str], mark: tuple[str, str] = ("«", "»")) -> str:
+    """The sentence with each matched term wrapped in marks (longest terms first, no overlaps)."""
+    spans: list[tuple[int, int]] = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        start = sentence.find(term)
+        while start >= 0:
+            end = start + len(term)
+            if all(end <= a or start >= b for a, b in spans):
+                spans.append((start, end))
+            start = sentence.find(term, end)
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out += [sentence[last:start], mark[0], sentence[start:end], mark[1]]
+        last = end
+    return "".join([*out, sentence[last:]])
+
+
+def key_sentences(matches: Iterable[tuple[str, str, str, float]], limit: int = 3) -> list[str]:
+    """The sentences whose matches weigh most, terms highlighted.
+
+    ``matches`` are (sentence, matched text, kind, weight); exclusions do not count.
+    """
+    weight: dict[str, float] = {}
+    terms: dict[str, list[str]] = {}
+    for sentence, text, kind, value in matches:
+        if kind == "exclude" or not sentence:
+            continue
+        weight[sentence] = weight.get(sentence, 0.0) + value
+        terms.setdefault(sentence, []).append(text)
+    ranked = sorted(weight, key=lambda s: weight[s], reverse=True)[:limit]
+    return [highlight(" ".join(s.split()), terms[s]) for s in ranked]
+
+
 def _few(names: list[str], limit: int = 4) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
@@ -48,7 +81,6 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
         if match.kind != "exclude" and match.canonical not in terms.setdefault(match.kind, []):
             terms[match.kind].append(match.canonical)
     why = "; ".join(f"{kind}: {_few(names)}" for kind, names in sorted(terms.items()))
-    strongest = max(verdict.matches, key=lambda m: m.weight, default=None)
     reporter = feed_name + (f" ({side})" if side else "")
     if article.site and article.site not in feed_name:
         reporter += f", {article.site}"
@@ -61,8 +93,11 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
         f"Reported by: {reporter}",
         f"Why it matched: {why or 'n/a'} (score {verdict.score:.1f})",
     ]
-    if strongest is not None:
-        lines.append(f'Key sentence: "{strongest.sentence.strip()[:400]}"')
+    evidence = key_sentences(
+        ((m.sentence, m.text, m.kind, m.weight) for m in verdict.matches), limit=1
+    )
+    if evidence:
+        lines.append(f'Key sentence: "{evidence[0][:600]}"')
     if url:
         lines.append(f"Link: {url}")
     lines.append(f"Alert id: {alert_key}")

@@ -53,7 +53,13 @@ def verdict_json(source: str, article: Article, verdict: MatchResult) -> dict[st
         "watches": list(verdict.watches),
         "reason": verdict.reason,
         "matches": [
-            {"text": m.text, "kind": m.kind, "canonical": m.canonical, "sentence": m.sentence}
+            {
+                "text": m.text,
+                "kind": m.kind,
+                "canonical": m.canonical,
+                "sentence": m.sentence,
+                "weight": round(m.weight, 3),
+            }
             for m in verdict.matches
         ],
         "places": [

@@ -49,6 +49,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _evidence(matches: list[dict[str, Any]], limit: int = 3) -> list[str]:
+    """The sentences that weigh most, with their matched terms highlighted."""
+    from monitor.alert import key_sentences
+
+    rows = (
+        (m.get("sentence") or "", m["text"], m["kind"], float(m.get("weight") or 0))
+        for m in matches
+    )
+    return key_sentences(rows, limit)
+
+
 def _emit_json(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         click.echo(json.dumps(row, ensure_ascii=False, default=str))
@@ -173,6 +184,9 @@ def check(obj: Context, inputs: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"  score {result['score']:.1f}: {result['reason']}")
             for place in result["places"]:
                 click.echo(f"  place: {place['name']} ({place['lat']:.4f}, {place['lon']:.4f})")
+            if result["flagged"]:
+                for sentence in _evidence(result["matches"], limit=2):
+                    click.echo(f"  evidence: {sentence}")
         failed = failed or "error" in result
     if failed:
         sys.exit(1)
@@ -245,6 +259,8 @@ def show(obj: Context, article_id: int, as_json: bool) -> None:
     click.echo(f"published: {article['published_at'] or '-'}  language: {article['language']}")
     places = ", ".join(f"{p['name']} ({p['lat']}, {p['lon']})" for p in article["places"])
     click.echo(f"places: {places or '-'}")
+    for sentence in _evidence(article["matches"]):
+        click.echo(f"evidence: {sentence}")
     for match in article["matches"]:
         click.echo(f"  {match['kind']:<9} {match['text']!r} -> {match['canonical']}")
     for source in article["sources"]:

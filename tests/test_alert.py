@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.alert import Notifier, render_alert, severity_at_least
+from monitor.alert import Notifier, highlight, render_alert, severity_at_least
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
 from monitor.models import Article, Entry, Item, Match, MatchResult, Place
@@ -42,7 +42,7 @@ def test_alert_says_what_where_who_and_why() -> None:
     assert "Where: Goris (AM)" in draft.body
     assert "Reported by: Armenpress (armenian)" in draft.body
     assert "incident: shelling" in draft.body and "place: Goris" in draft.body
-    assert 'Key sentence: "Azerbaijan was shelling' in draft.body
+    assert 'Key sentence: "«Azerbaijan» was «shelling» in the direction of «Goris»' in draft.body
     assert "Link: https://news.example/a" in draft.body
     assert draft.alert_key.startswith("nm-") and draft.alert_key in draft.body
     assert render_alert(flagged_item(), feed_name="x", side=None).alert_key == draft.alert_key
@@ -117,3 +117,20 @@ def test_apprise_config_file_with_tags(tmp_path: object, webhook: WebhookReceive
     assert dest.tags == ("chat", "critical")
     notifier.send(dest.key, title="t", body="b", severity="critical")
     assert webhook.received[0].path.startswith("/chat")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "terms", "expected"),
+    [
+        ("Shelling near Goris.", ["Goris", "Shelling"], "«Shelling» near «Goris»."),
+        ("Kapan and Kapan again", ["Kapan"], "«Kapan» and «Kapan» again"),
+        (
+            "Verin Shorzha and Shorzha",
+            ["Verin Shorzha", "Shorzha"],
+            "«Verin Shorzha» and «Shorzha»",
+        ),
+        ("nothing here", ["Goris"], "nothing here"),
+    ],
+)
+def test_highlight(sentence: str, terms: list[str], expected: str) -> None:
+    assert highlight(sentence, terms) == expected

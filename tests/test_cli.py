@@ -61,6 +61,7 @@ def test_check_human_output_and_unreadable_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(SEED_ARTICLE), str(tmp_path / "missing.txt")])
     assert result.exit_code == 1
     assert "FLAGGED" in result.output and "place: Goris" in result.output
+    assert "evidence:" in result.output and "«Goris»" in result.output
     assert "missing.txt: error:" in result.output
 
 
@@ -96,6 +97,7 @@ def test_review_commands_after_a_run(tmp_path: Path, demo_site: LocalSite) -> No
 
     shown = invoke("--config", str(config), "show", str(seed["id"])).output
     assert "FLAGGED" in shown and "Goris" in shown and "Blinken" in shown
+    assert "evidence:" in shown and "«" in shown
     missing = CliRunner().invoke(main, ["--config", str(config), "show", "9999"])
     assert missing.exit_code == 1 and "no article" in missing.output
 
