@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.match import Watchlist, WatchlistError, load_watchlist, match_article
-from monitor.match.normalise import loose_key, prepare, sentence_spans, strict_key
+from monitor.match.normalise import TOKEN_RE, fold, loose_key, prepare, sentence_spans, strict_key
 from monitor.models import Article, MatchResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -495,6 +495,106 @@ def test_match_is_pure_and_reusable(watchlist: Watchlist) -> None:
     for _ in range(3):
         assert match_article(article, watchlist) == first
     assert match_article(article, load_watchlist()) == first
+
+
+# --------------------------------------------------------------------------------------------
+# The folded text: invisible and unusual characters, separators, exact positions
+# --------------------------------------------------------------------------------------------
+
+UNUSUAL = [
+    pytest.param("Shelling near Go\u00adris overnight.", "Goris", "Go\u00adris", id="soft-hyphen"),
+    pytest.param(
+        "Shots near Jer\u200dmuk at night.", "Jermuk", "Jer\u200dmuk", id="zero-width-joiner"
+    ),
+    pytest.param("Shots near \u200cGoris at night.", "Goris", "\u200cGoris", id="joiner-first"),
+    pytest.param(
+        "Positions in Ka\u0308lba\u0308ca\u0308r",
+        "Kalbajar",
+        "Ka\u0308lba\u0308ca\u0308r",
+        id="nfd",
+    ),
+    pytest.param("Vəziyyət Qarabag\u0306da", "Nagorno-Karabakh", "Qarabag\u0306da", id="nfd-az"),
+    pytest.param("Իրավիճակը Իջևանում", "Ijevan", "Իջևանում", id="hy-ligature"),
+    pytest.param("Իրավիճակը Իջեւանում", "Ijevan", "Իջեւանում", id="hy-ligature-spelled"),
+    pytest.param("İCEVAN rayonunda vəziyyət", "Ijevan", "İCEVAN", id="az-dotted-capital"),
+    pytest.param("Fire 😀near😀 Goris", "Goris", "Goris", id="emoji"),
+    pytest.param("Die Straße ½ km vor Kapan", "Kapan", "Kapan", id="expanding-characters-before"),
+    pytest.param("Shelling near Nerkin  Hand", "Nerkin Hand", "Nerkin  Hand", id="double-space"),
+    pytest.param("Shelling near Nerkin\u00a0Hand", "Nerkin Hand", "Nerkin\u00a0Hand", id="nbsp"),
+    pytest.param("Shelling near Nerkin – Hand", "Nerkin Hand", "Nerkin – Hand", id="dash"),
+    pytest.param("Ｇｏｒｉｓ", "Goris", "Ｇｏｒｉｓ", id="fullwidth"),
+]
+
+
+@pytest.mark.parametrize(("text", "place", "written"), UNUSUAL)
+def test_unusual_characters_keep_names_and_positions(
+    watchlist: Watchlist, text: str, place: str, written: str
+) -> None:
+    # Matches report the article's own characters, invisible ones included.
+    result = check(watchlist, "", text)
+    assert [m.text for m in result.matches if m.canonical == place] == [written]
+
+
+def test_every_match_is_the_exact_slice_where_it_was_found(watchlist: Watchlist) -> None:
+    body = "\n".join(str(case.values[0]) for case in UNUSUAL) + "\n" + seed_article().text
+    text = prepare("Ad\u00adrbejan 😀 shelled Goris", body * 3)
+    hits = watchlist.matcher.find(text)
+    result = check(watchlist, "Ad\u00adrbejan 😀 shelled Goris", body * 3)
+    assert len(hits) > 3 * len(UNUSUAL)
+    shown = [hit for hit in hits if hit.term.kind != "mask"]
+    assert [m.text for m in result.matches] == [text.full[h.start : h.end] for h in shown]
+    for hit in hits:
+        found = text.full[hit.start : hit.end]
+        assert found.strip() == found and found, hit
+        assert hit.start == 0 or not TOKEN_RE.match(text.full, hit.start - 1), hit
+        assert not TOKEN_RE.match(text.full, hit.end), hit
+        assert text.sentence_of(hit.start) == hit.sentence == text.sentence_of(hit.end - 1)
+
+
+def test_invisible_characters_alone_are_a_word(watchlist: Watchlist) -> None:
+    # Inside a word they vanish (above); standing alone they are a word that matches nothing.
+    assert "Nerkin Hand" in place_names(check(watchlist, "", "Shots at Nerkin\u00ad Hand."))
+    assert "Nerkin Hand" not in place_names(check(watchlist, "", "Shots at Nerkin \u00ad Hand."))
+
+
+def test_names_do_not_run_across_sentences(watchlist: Watchlist) -> None:
+    assert "Nerkin Hand" not in place_names(check(watchlist, "Shots at Nerkin", "Hand grenades."))
+    crossing = check(watchlist, "", "Shots at Nerkin. Hand grenades were found.")
+    assert "Nerkin Hand" not in place_names(crossing)
+
+
+FOLDING_SAMPLES = [
+    "Plain ASCII, with punctuation: (Goris) & Kapan!",
+    "Curly ‘quotes’ — and “dashes” – in Armenia’s news…",
+    "Ermənistan silahlı qüvvələri Kəlbəcər İCEVAN QARABAĞ ışıq",
+    "Подразделения ВС Азербайджана обстреляли Сотк; ЁЛКИ ёлки «Карабах»",
+    "Սյունիքի մարզի Տեղ գյուղի ուղղությամբ։ Երևան, Իջեւան, ինչո՞ւ",
+    "Mixed: Straße ½ ﬁne Ka\u0308lba\u0308ca\u0308r 😀 𝐀𝐁 Go\u00adris \u200dJermuk",
+    "Ａ Ｂ Ｃ ǅ Ǆ µ ª º ¹ ² ³ \ud800 lone surrogate",
+]
+
+
+@pytest.mark.parametrize("sample", FOLDING_SAMPLES)
+def test_fast_folding_agrees_with_the_reference(watchlist: Watchlist, sample: str) -> None:
+    # The coded one-byte form (built with bytes operations) is the reference str.translate form
+    # written in the watchlist's alphabet, with the same positions.
+    folder = watchlist.matcher.folder
+    fast, reference = folder.fold(sample), fold(sample)
+    assert fast.text == folder.code(reference.text)
+    for index in range(len(fast.text)):
+        assert fast.origin(index) == reference.origin(index)
+
+
+def test_watchlists_with_large_alphabets_still_match(tmp_path: Path) -> None:
+    # More distinct characters than a one-byte code holds: the folder keeps plain folded text.
+    letters = "".join(chr(0x4E00 + 7 * index) for index in range(300))
+    custom = load_watchlist(
+        write(tmp_path, MINIMAL.replace('en = ["Testville"]', f'en = ["Testville", "{letters}"]'))
+    )
+    assert not custom.matcher.folder.coded
+    result = check(custom, "", f"Near {letters}, Testville was shelled overnight.")
+    assert result.flagged
+    assert [m.text for m in result.matches if m.kind == "place"] == [letters, "Testville"]
 
 
 # --------------------------------------------------------------------------------------------

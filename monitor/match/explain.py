@@ -33,7 +33,7 @@ def reason(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
         line = "no incident terms and no border places or actors"
     if verdict.exclusions:
         shown = ", ".join(
-            f"{hit.term.entry.group} '{text.words(hit.first, hit.last)}'"
+            f"{hit.term.entry.group} '{text.full[hit.start : hit.end]}'"
             for hit in verdict.exclusions[:3]
         )
         line += f"; exclusion context: {shown}"
@@ -43,7 +43,7 @@ def reason(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
 
 
 def _evidence(evidence: Evidence, text: Text) -> str:
-    incident = text.words(evidence.incident.first, evidence.incident.last)
+    incident = text.full[evidence.incident.start : evidence.incident.end]
     own = [hit for hit in evidence.anchors if hit.sentence == evidence.sentence]
     anchors = own or list(evidence.anchors)
     places = [hit.term.canonical for hit in anchors if hit.term.kind == "place"]
@@ -66,7 +66,7 @@ def _evidence(evidence: Evidence, text: Text) -> str:
 def _first_incident(hits: Sequence[Hit], text: Text) -> str:
     for hit in hits:
         if hit.term.kind == "incident":
-            return text.words(hit.first, hit.last)
+            return text.full[hit.start : hit.end]
     return "?"
 
 

@@ -1,36 +1,68 @@
-"""Compiling watchlist aliases into word patterns, and finding them in a token list.
+"""Compiling watchlist aliases into word patterns, and finding them all in one pass over a text.
 
 A pattern is a sequence of word elements. Each element is one of:
 
 ``("k", w)`` / ``("l", w)``
-    the token's strict / loose key equals ``w``;
+    the word's strict / loose key equals ``w``;
 ``("^k", p)`` / ``("^l", p)``
-    the token's strict / loose key starts with ``p`` (an alias word written ``p*``);
+    the word's strict / loose key starts with ``p`` (an alias word written ``p*``);
 ``("~", w)``
-    the token's loose key is ``w`` or ``w`` plus a case ending of the token's script
+    the word's loose key is ``w`` or ``w`` plus a case ending of ``w``'s script
     (Russian endings for Cyrillic, Armenian for Armenian, Azerbaijani for Latin).
 
 Names (places, actors, masks) use loose keys, vocabulary (incidents, context, exclusions) strict
 keys, plus loose keys when the alias's first word is long enough not to collide with another word
 once its diacritics are gone (``atəşə tut*`` also as ``atese tut*``, but ``ölüb`` "died" never as
-``olub`` "became"). Every pattern is indexed under its first element. For each token the matcher
-computes the set of elements that token satisfies (only those that occur in some pattern),
-looks the first-word candidates up, and checks the rest of each candidate against the following
-tokens. At each position the longest match wins (then the one with the most letters spelled out,
-then the more specific kind); matching then continues after it, so ``Azerbaijan Grand Prix`` is one
-sport term, not the actor ``Azerbaijan``. A pattern never spans two sentences.
+``olub`` "became").
+
+Finding them: every pattern becomes a string key over the *folded* text (see
+``normalise.fold``: the text in loose form, one space for each separator): its words in loose form
+up to and including the first one that is not a whole word (a prefix or a stem), with a space in
+front (a word boundary) and, if every word is whole, a space behind. One Aho–Corasick automaton
+(``pyahocorasick``) holds every key, so one pass over the folded text finds every occurrence of
+every key, whatever the size of the watchlist. Python then only looks at each occurrence:
+
+- a key of whole words is a match as it stands;
+- a stem key is followed by the rest of its word, which must be empty or a case ending;
+- a prefix key matches whatever the rest of its word is;
+- a pattern with more words after a prefix or a stem is checked word by word from its start.
+
+Words may be separated by any run of separators (``Armenia’s`` is ``armenia s``, ``Margara–Alican``
+is ``margara alican``), which in the folded text is several spaces when the run is longer than one
+character (``Goris, Kapan``). So each multi-word pattern also has a key for each of its first gaps
+written as two spaces (``" goris  "``); such an occurrence is checked word by word.
+
+Vocabulary compared on strict keys is found on its loose form and then checked on the article's
+own words: when they have no letter whose strict and loose keys differ, the loose match decides;
+otherwise their strict keys are compared. A pattern never spans two sentences, and an alias listed
+as ``capitalised`` counts only written with a capital and not as its sentence's first word.
+
+Where matches overlap, the one starting first wins; at the same start the longest (in words), then
+the one with the most letters spelled out, then the more specific kind; matching continues after
+it, so ``Azerbaijan Grand Prix`` is one sport term, not the actor ``Azerbaijan``.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+import ahocorasick
 
 from monitor.match.normalise import (
     ALIAS_TOKEN_RE,
-    Token,
+    ARMENIAN_LIGATURE,
+    TOKEN_RE,
+    Folded,
+    Folder,
+    Text,
+    diacritic_re,
+    fold_key,
     loose_key,
     script_of,
     strict_key,
@@ -57,7 +89,6 @@ _ENDINGS["latin"] = frozenset(
     for ending in _ENDINGS["latin"]
     for variant in (ending, ending.replace("ə", "a"), ending.replace("ə", "e"))
 )
-_ENDING_LENGTHS = {script: sorted({len(e) for e in ends}) for script, ends in _ENDINGS.items()}
 _INFLECTING = {"ru", "hy", "az"}
 _RUSSIAN_FINALS = frozenset("аяоеиыьйю")
 _NAME_KINDS = {"place", "actor", "mask"}
@@ -69,7 +100,12 @@ _MIN_PREFIX = 3
 _MIN_LOOSE_VOCABULARY = 5
 _MAX_VARIANTS = 256
 _GROUP_RE = re.compile(r"\(([^()]*)\)")
-_CACHE_LIMIT = 200_000
+_SPACES_RE = re.compile(" *")
+_LIGATURE_PAIR = "եւ"
+
+# How an occurrence of a key is checked (see the module docstring).
+_WHOLE, _STEM, _PREFIX, _WALK, _GAP = 0, 1, 2, 3, 4  # _WALK and _GAP keys lead to a _Branch
+_BY_START_AND_PRIORITY = itemgetter(0, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,118 +125,194 @@ class Pattern:
     capitalised: bool  # only counts written with a capital, not as a sentence's first word
     rank: tuple[int, int, int, int]  # (words, letters spelled out, kind, -order): higher wins
     alias: str
+    # The elements over the folded text: ("=", whole word), ("^", prefix) or ("~", stem), all in
+    # loose form.
+    folded: tuple[Element, ...]
+    # Vocabulary: (is a prefix, strict key) per element; None for names (loose keys).
+    strict: tuple[tuple[bool, str], ...] | None
+    plain: bool  # the strict keys are their own loose form (no ö, ş, ...)
+    endings: frozenset[str]  # case endings of the "~" element's script (empty without one)
+    priority: int  # position in the order of rank, best first
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A pattern found at tokens ``[first, last]``."""
+class Hit(NamedTuple):
+    """A pattern found at ``text.full[start:end]``, in sentence ``sentence``."""
 
     term: Term
-    first: int
-    last: int
+    start: int
+    end: int
     sentence: int
+
+
+# One way to read an occurrence of a key: (how, key length - 2, pattern). The first word of the
+# occurrence starts at (index of the key's last character) - (key length - 2).
+_Candidate = tuple[int, int, Pattern]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Branch:
+    """Patterns that go on after a key, indexed by the word that comes next.
+
+    A walk key ends inside a word (a prefix or a stem) that more words follow; a gap key ends
+    with two spaces (its words are followed by a longer run of separators). Either way only the
+    patterns whose next word fits that of the text are checked word by word.
+    """
+
+    back: int  # key length - 2
+    gap: bool  # the key ends with its separators (else inside its last word)
+    words: dict[str, tuple[Pattern, ...]]  # by their next word (folded), when it is whole
+    others: tuple[Pattern, ...]  # the next word is a prefix or a stem
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Matcher:
-    """The compiled patterns of a watchlist, indexed for fast lookup.
+    """The compiled patterns of a watchlist: one Aho–Corasick automaton over all their keys.
 
-    ``cache`` remembers, per word (its strict and loose keys), the elements that word satisfies.
-    It only saves work, so results never depend on it; it is cleared when it grows past
-    ``_CACHE_LIMIT`` words. Single dict reads and writes keep it safe to share between threads.
+    Immutable once built; ``find`` keeps no state between calls, so one matcher can serve several
+    threads.
     """
 
-    index: Mapping[Element, tuple[Pattern, ...]]  # patterns by their first element
-    prefix_words: frozenset[Element]  # every ("^k"|"^l", prefix) element of any pattern
-    prefix_heads: Mapping[str, Mapping[str, tuple[int, ...]]]  # space -> 2-letter head -> lengths
-    stems: frozenset[str]  # every ("~", stem) word of any pattern
-    stem_heads: frozenset[str]  # their first two letters
-    size: int
-    cache: dict[tuple[str, str], frozenset[Element]] = field(default_factory=dict)
+    automaton: Any  # ahocorasick.Automaton: key -> (tuple of _Candidate, _Branch or None)
+    folder: Folder  # the folded form of texts and keys
+    ligature: tuple[str, str] | None  # "և" and "եւ" in the folder's alphabet, if keys have them
+    size: int  # patterns
+    keys: int  # automaton keys
+    diacritic: re.Pattern[str]
 
-    def find(self, tokens: Sequence[Token]) -> list[Hit]:
-        """All non-overlapping pattern matches in ``tokens``, left to right."""
-        if len(self.cache) > _CACHE_LIMIT:
-            self.cache.clear()
-        cache, compute = self.cache, self._forms
-        forms = [
-            cache.get((token.strict, token.loose)) or compute(token.strict, token.loose)
-            for token in tokens
-        ]
-        index = self.index
-        hits: list[Hit] = []
-        position, count = 0, len(tokens)
-        while position < count:
-            best: Pattern | None = None
-            for element in forms[position]:
-                for pattern in index.get(element, ()):
-                    if (best is None or pattern.rank > best.rank) and self._fits(
-                        pattern, tokens, forms, position
-                    ):
-                        best = pattern
-            if best is None:
-                position += 1
+    def find(self, text: Text) -> list[Hit]:
+        """All non-overlapping pattern matches in ``text``, left to right."""
+        folded = self.folder.fold(text.full)
+        padded = folded.text
+        ligature = self.ligature
+        found: list[tuple[int, int, int, Pattern]] = []  # (start, priority, stop, pattern)
+        append = found.append
+        for last, (candidates, branch) in self.automaton.iter(padded):
+            for how, back, pattern in candidates:
+                start = last - back
+                if how == _WHOLE:
+                    append((start, pattern.priority, last, pattern))
+                    continue
+                stop = padded.find(" ", last + 1)  # found: the folded text ends with a space
+                if (
+                    how == _STEM
+                    and stop > last + 1
+                    and padded[last + 1 : stop] not in pattern.endings
+                ):
+                    continue
+                append((start, pattern.priority, stop, pattern))
+            if branch is None:
                 continue
-            last = position + len(best.elements) - 1
-            hits.append(Hit(best.term, position, last, tokens[position].sentence))
-            position = last + 1
+            position = last + 1 if branch.gap else padded.find(" ", last + 1)
+            position = _SPACES_RE.match(padded, position).end()  # type: ignore[union-attr]
+            word = padded[position : padded.find(" ", position)]
+            if ligature is not None and ligature[0] in word:
+                word = word.replace(*ligature)
+            start = last - branch.back
+            for pattern in (*branch.words.get(word, ()), *branch.others):
+                stop = _walk(padded, start, pattern, ligature)
+                if stop > 0:
+                    append((start, pattern.priority, stop, pattern))
+        if not found:
+            return []
+        found.sort(key=_BY_START_AND_PRIORITY)
+        return self._resolve(found, text, folded)
+
+    def _resolve(
+        self, found: list[tuple[int, int, int, Pattern]], text: Text, folded: Folded
+    ) -> list[Hit]:
+        """Left to right, the best candidate that fits at each start (``found`` is in order)."""
+        full = text.full
+        starts = text.cover(-1)  # grows in place as ``cover`` reaches further
+        covered = -1
+        marked = len(full) if full.isascii() else -1  # the next letter with a diacritic
+        hits: list[Hit] = []
+        taken = -1  # folded position where the last accepted match ends
+        for start, _, stop, pattern in found:
+            if start <= taken:
+                continue
+            if folded.marks is None:
+                begin, end = start - 1, stop - 1
+            else:
+                begin, end = folded.origin_of_word(start), folded.origin(stop)
+            if pattern.strict is not None:
+                if marked < begin:  # where is the next letter with a diacritic?
+                    mark = self.diacritic.search(full, begin)
+                    marked = mark.start() if mark is not None else len(full)
+                if not (
+                    pattern.plain if marked >= end else _strict_fits(pattern, full, begin, end)
+                ):
+                    continue
+            if end > covered:
+                text.cover(end)
+                covered = starts[-1] - 1
+            sentence = bisect_right(starts, begin) - 1
+            if (
+                len(pattern.folded) > 1
+                and sentence + 1 < len(starts)
+                and end > starts[sentence + 1]
+            ):
+                continue  # a pattern never spans two sentences
+            if pattern.capitalised and not (
+                full[begin].isupper() and TOKEN_RE.search(full, starts[sentence], begin)
+            ):
+                continue
+            hits.append(Hit(pattern.term, begin, end, sentence))
+            taken = stop
         return hits
 
-    def _forms(self, strict: str, loose: str) -> frozenset[Element]:
-        cached = self.cache.get((strict, loose))
-        if cached is not None:
-            return cached
-        found: list[Element] = [("k", strict), ("l", loose)]
-        if loose[:2] in self.stem_heads:
-            if loose in self.stems:
-                found.append(("~", loose))
-            script = script_of(loose)
-            endings = _ENDINGS[script]
-            for size in _ENDING_LENGTHS[script]:
-                if len(loose) - size < _MIN_STEM:
-                    break
-                if loose[-size:] in endings and loose[:-size] in self.stems:
-                    found.append(("~", loose[:-size]))
-        for space, key in (("^k", strict), ("^l", loose)):
-            for size in self.prefix_heads[space].get(key[:2], ()):
-                if size > len(key):
-                    break
-                element = (space, key[:size])
-                if element in self.prefix_words:
-                    found.append(element)
-        result = frozenset(found)
-        self.cache[(strict, loose)] = result
-        return result
 
-    @staticmethod
-    def _fits(
-        pattern: Pattern,
-        tokens: Sequence[Token],
-        forms: Sequence[frozenset[Element]],
-        position: int,
-    ) -> bool:
-        elements = pattern.elements
-        if position + len(elements) > len(tokens):
-            return False
-        sentence = tokens[position].sentence
-        for offset in range(1, len(elements)):
-            index = position + offset
-            if tokens[index].sentence != sentence or elements[offset] not in forms[index]:
-                return False
-        if pattern.capitalised:
-            first = tokens[position]
-            return first.capital and not first.first
-        return True
+def _strict_fits(pattern: Pattern, full: str, begin: int, end: int) -> bool:
+    """Do the article's words at ``full[begin:end]`` have the pattern's strict keys?"""
+    assert pattern.strict is not None
+    keys = [key for key in map(strict_key, TOKEN_RE.findall(full, begin, end)) if key]
+    if len(keys) != len(pattern.strict):
+        return False
+    return all(
+        key.startswith(wanted) if prefix else key == wanted
+        for key, (prefix, wanted) in zip(keys, pattern.strict, strict=True)
+    )
+
+
+def _walk(padded: str, position: int, pattern: Pattern, ligature: tuple[str, str] | None) -> int:
+    """Check ``pattern`` word by word from ``position``; where its last word ends, or -1."""
+    for index, (how, wanted) in enumerate(pattern.folded):
+        if index:
+            position = _SPACES_RE.match(padded, position).end()  # type: ignore[union-attr]
+        end = padded.find(" ", position)
+        if end <= position:
+            return -1
+        word = padded[position:end]
+        if ligature is not None and ligature[0] in word:
+            word = word.replace(*ligature)
+        if how == "=":
+            if word != wanted:
+                return -1
+        elif not word.startswith(wanted) or (
+            how == "~" and len(word) > len(wanted) and word[len(wanted) :] not in pattern.endings
+        ):
+            return -1
+        position = end
+    return position
+
+
+class _Spec(NamedTuple):
+    """A pattern before its keys are coded in the watchlist's alphabet."""
+
+    elements: tuple[Element, ...]
+    term: Term
+    capitalised: bool
+    rank: tuple[int, int, int, int]
+    alias: str
+    folded: tuple[Element, ...]  # in ``fold``'s form
+    strict: tuple[tuple[bool, str], ...] | None
+    endings: frozenset[str]
 
 
 def compile_entries(entries: Iterable[Entry], source: str) -> Matcher:
     """Compile the aliases of all entries; raise ``WatchlistError`` on a clash or a bad alias."""
-    index: dict[Element, list[Pattern]] = {}
+    specs: list[_Spec] = []
     owners: dict[tuple[tuple[bool, str], ...], tuple[Entry, str]] = {}
     registered: set[tuple[Element, ...]] = set()
-    prefixes: dict[str, set[str]] = {"^k": set(), "^l": set()}
-    stems: set[str] = set()
-    size = 0
     for entry in entries:
         term = Term(kind=entry.kind, canonical=entry.name, weight=entry.weight, entry=entry)
         for language, alias in entry.aliases:
@@ -223,35 +335,129 @@ def compile_entries(entries: Iterable[Entry], source: str) -> Matcher:
                 letters = sum(
                     len(word) + (1 if op in ("k", "l", "~") else 0) for op, word in elements
                 )
-                pattern = Pattern(
-                    elements=elements,
-                    term=term,
-                    capitalised=alias in entry.capitalised,
-                    rank=(len(elements), letters, _KIND_PRIORITY[entry.kind], -size),
-                    alias=alias,
-                )
-                index.setdefault(elements[0], []).append(pattern)
-                size += 1
-                for op, word in elements:
-                    if op.startswith("^"):
-                        prefixes[op].add(word)
-                    elif op == "~":
-                        stems.add(word)
-    heads: dict[str, dict[str, set[int]]] = {space: {} for space in prefixes}
-    for space, prefix_words in prefixes.items():
-        for prefix in prefix_words:
-            heads[space].setdefault(prefix[:2], set()).add(len(prefix))
+                rank = (len(elements), letters, _KIND_PRIORITY[entry.kind], -len(specs))
+                specs.append(_spec(elements, term, alias in entry.capitalised, rank, alias))
+    keyed = [(spec, _keys(spec.folded)) for spec in specs]
+    alphabet = {ch for _, keys in keyed for key, _, _ in keys for ch in key}
+    alphabet.update(ch for spec in specs for ending in spec.endings for ch in ending)
+    folder = Folder(alphabet)
+    code = folder.code
+    ranked = sorted(range(len(specs)), key=lambda index: specs[index].rank, reverse=True)
+    priorities = dict(zip(ranked, range(len(ranked)), strict=True))
+    endings: dict[frozenset[str], frozenset[str]] = {}
+    candidates: dict[str, list[_Candidate]] = {}
+    branches: dict[str, tuple[int, dict[str, list[Pattern]], list[Pattern]]] = {}
+    for index, (spec, keys) in enumerate(keyed):
+        if spec.endings not in endings:
+            endings[spec.endings] = frozenset(map(code, spec.endings))
+        strict = spec.strict
+        pattern = Pattern(
+            elements=spec.elements,
+            term=spec.term,
+            capitalised=spec.capitalised,
+            rank=spec.rank,
+            alias=spec.alias,
+            folded=tuple((how, code(word)) for how, word in spec.folded),
+            strict=strict,
+            plain=strict is None or all(fold_key(word) == word for _, word in strict),
+            endings=endings[spec.endings],
+            priority=priorities[index],
+        )
+        for key, how, after in keys:
+            if how not in (_WALK, _GAP):
+                candidates.setdefault(code(key), []).append((how, len(key) - 2, pattern))
+                continue
+            _, by_word, others = branches.setdefault(code(key), (how, {}, []))
+            following, word = pattern.folded[after]
+            if following == "=":
+                by_word.setdefault(word, []).append(pattern)
+            else:
+                others.append(pattern)
+    automaton = ahocorasick.Automaton()
+    for key in candidates.keys() | branches.keys():
+        branch = None
+        if key in branches:
+            how, by_word, others = branches[key]
+            table = {word: tuple(patterns) for word, patterns in by_word.items()}
+            branch = _Branch(len(key) - 2, how == _GAP, table, tuple(others))
+        automaton.add_word(key, (tuple(candidates.get(key, ())), branch))
+    automaton.make_automaton()
+    ligature = None
+    if ARMENIAN_LIGATURE in alphabet:
+        ligature = (code(ARMENIAN_LIGATURE), code(_LIGATURE_PAIR))
     return Matcher(
-        index={element: tuple(patterns) for element, patterns in index.items()},
-        prefix_words=frozenset((space, p) for space, found in prefixes.items() for p in found),
-        prefix_heads={
-            space: {head: tuple(sorted(sizes)) for head, sizes in by_head.items()}
-            for space, by_head in heads.items()
-        },
-        stems=frozenset(stems),
-        stem_heads=frozenset(stem[:2] for stem in stems),
-        size=size,
+        automaton=automaton,
+        folder=folder,
+        ligature=ligature,
+        size=len(specs),
+        keys=len(candidates.keys() | branches.keys()),
+        diacritic=diacritic_re(),
     )
+
+
+def _spec(
+    elements: tuple[Element, ...],
+    term: Term,
+    capitalised: bool,
+    rank: tuple[int, int, int, int],
+    alias: str,
+) -> _Spec:
+    folded: list[Element] = []
+    strict: list[tuple[bool, str]] = []
+    endings: frozenset[str] = frozenset()
+    for op, word in elements:
+        if op == "~":
+            folded.append(("~", word))
+            endings = _ENDINGS[script_of(word)]
+        elif op.startswith("^"):
+            folded.append(("^", fold_key(word)))
+        else:
+            folded.append(("=", fold_key(word)))
+        if op.endswith("k"):
+            strict.append((op.startswith("^"), word))
+    return _Spec(
+        elements=elements,
+        term=term,
+        capitalised=capitalised,
+        rank=rank,
+        alias=alias,
+        folded=tuple(folded),
+        strict=tuple(strict) if strict else None,
+        endings=endings,
+    )
+
+
+def _keys(folded: tuple[Element, ...]) -> list[tuple[str, int, int]]:
+    """The automaton keys of one pattern: (key, how to check an occurrence, index of the word
+    that follows the key, for walk and gap keys)."""
+    words = [word for _, word in folded]
+    count = len(words)
+    first = next((i for i, (how, _) in enumerate(folded) if how != "="), count)
+    if first == count:
+        keys = [(" " + " ".join(words) + " ", _WHOLE, 0)]
+        gaps = count - 1
+    elif first == count - 1:
+        keys = [(" " + " ".join(words), _STEM if folded[-1][0] == "~" else _PREFIX, 0)]
+        gaps = count - 1
+    else:
+        keys = [(" " + " ".join(words[: first + 1]), _WALK, first + 1)]
+        gaps = first
+    # The same words with a longer run of separators in one of the gaps the key covers.
+    keys += [(" " + " ".join(words[:gap]) + "  ", _GAP, gap) for gap in range(1, gaps + 1)]
+    return [(variant, how, gap) for key, how, gap in keys for variant in _ligature_spellings(key)]
+
+
+def _ligature_spellings(key: str) -> list[str]:
+    """``key``, and with each Armenian ``եւ`` also written as the ligature ``և``."""
+    parts = key.split(_LIGATURE_PAIR)
+    if len(parts) == 1:
+        return [key]
+    if len(parts) > 5:  # more than four: all or nothing
+        return [key, key.replace(_LIGATURE_PAIR, ARMENIAN_LIGATURE)]
+    spellings = []
+    for joins in itertools.product((_LIGATURE_PAIR, ARMENIAN_LIGATURE), repeat=len(parts) - 1):
+        spellings.append(parts[0] + "".join(j + p for j, p in zip(joins, parts[1:], strict=True)))
+    return spellings
 
 
 def _alias_patterns(

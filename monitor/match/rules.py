@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from monitor.match.patterns import Hit
 from monitor.match.watchlist import SEVERITIES, Rule
@@ -84,11 +85,12 @@ def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
         by_sentence.setdefault(hit.sentence, []).append(hit)
     evidence: list[Evidence] = []
     unanchored = 0.0
+    summaries: dict[int, _Summary] = {}
     for sentence, sentence_hits in sorted(by_sentence.items()):
         incidents = [hit for hit in sentence_hits if hit.term.kind == "incident"]
         if not incidents:
             continue
-        found = _evidence(rule, sentence, incidents, by_sentence)
+        found = _evidence(rule, sentence, incidents, by_sentence, summaries)
         if found is None:
             unanchored = max(unanchored, max(hit.term.weight for hit in incidents))
         else:
@@ -118,25 +120,59 @@ def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
     )
 
 
+class _Summary(NamedTuple):
+    """What one sentence brings to a window, by canonical name, in order of first mention."""
+
+    anchors: dict[str, tuple[float, Hit]]  # largest weight, and the first hit with it
+    contexts: dict[str, float]  # largest weight
+    excluded: dict[str, float]  # sentence-scope exclusions
+
+
+_EMPTY = _Summary({}, {}, {})
+
+
+def _summary(hits: Sequence[Hit]) -> _Summary:
+    anchors: dict[str, tuple[float, Hit]] = {}
+    contexts: dict[str, float] = {}
+    excluded: dict[str, float] = {}
+    for hit in hits:
+        term = hit.term
+        kind, name, weight = term.kind, term.canonical, term.weight
+        if kind in _ANCHOR_KINDS:
+            if weight > anchors.get(name, (0.0, hit))[0]:
+                anchors[name] = (weight, hit)
+        elif kind == "context":
+            contexts[name] = max(contexts.get(name, 0.0), weight)
+        elif kind == "exclude" and term.entry.scope == "sentence":
+            excluded[name] = weight
+    return _Summary(anchors, contexts, excluded)
+
+
 def _evidence(
-    rule: Rule, sentence: int, incidents: list[Hit], by_sentence: dict[int, list[Hit]]
+    rule: Rule,
+    sentence: int,
+    incidents: list[Hit],
+    by_sentence: dict[int, list[Hit]],
+    summaries: dict[int, _Summary],
 ) -> Evidence | None:
-    strongest = max(incidents, key=lambda hit: (hit.term.weight, -hit.first))
+    strongest = max(incidents, key=lambda hit: (hit.term.weight, -hit.start))
     anchor_weight: dict[str, tuple[float, Hit]] = {}
     context_weight: dict[str, float] = {}
     excluded: dict[str, float] = {}
     for other in (sentence - 1, sentence, sentence + 1):
+        summary = summaries.get(other)
+        if summary is None:
+            own = by_sentence.get(other)
+            summary = summaries[other] = _summary(own) if own else _EMPTY
         factor = 1.0 if other == sentence else rule.neighbour_factor
-        for hit in by_sentence.get(other, ()):
-            kind, name = hit.term.kind, hit.term.canonical
-            value = hit.term.weight * factor
-            if kind in _ANCHOR_KINDS:
-                if value > anchor_weight.get(name, (0.0, hit))[0]:
-                    anchor_weight[name] = (value, hit)
-            elif kind == "context":
-                context_weight[name] = max(context_weight.get(name, 0.0), value)
-            elif kind == "exclude" and other == sentence and hit.term.entry.scope == "sentence":
-                excluded[name] = hit.term.weight
+        for name, (weight, hit) in summary.anchors.items():
+            value = weight * factor
+            if value > anchor_weight.get(name, (0.0, hit))[0]:
+                anchor_weight[name] = (value, hit)
+        for name, weight in summary.contexts.items():
+            context_weight[name] = max(context_weight.get(name, 0.0), weight * factor)
+        if other == sentence:
+            excluded = summary.excluded
     anchor_sum = min(rule.anchor_cap, sum(value for value, _ in anchor_weight.values()))
     if anchor_sum <= 0:
         return None
@@ -144,7 +180,7 @@ def _evidence(
     value = strongest.term.weight * anchor_sum * (1.0 + context) / (1.0 + sum(excluded.values()))
     if sentence == 0:
         value *= rule.title_factor
-    anchors = tuple(sorted((hit for _, hit in anchor_weight.values()), key=lambda h: h.first))
+    anchors = tuple(sorted((hit for _, hit in anchor_weight.values()), key=lambda h: h.start))
     lines = {hit.sentence for hit in anchors} | {sentence}
     return Evidence(
         sentence=sentence,
