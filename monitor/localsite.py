@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 
 @dataclass
@@ -31,14 +32,21 @@ class Request:
     path: str
     headers: dict[str, str]
     status: int
+    method: str = "GET"
+    body: bytes = b""
 
 
 class LocalSite:
-    """Serve ``resources`` (path -> Resource) on 127.0.0.1. Use as a context manager."""
+    """Serve ``resources`` (path -> Resource) on 127.0.0.1. Use as a context manager.
+
+    POSTs to any path are recorded and answered 200 (a webhook receiver), or 500 while
+    ``fail_posts`` is above zero.
+    """
 
     def __init__(self, resources: dict[str, Resource] | None = None, *, port: int = 0) -> None:
         self.resources: dict[str, Resource] = dict(resources or {})
         self.requests: list[Request] = []
+        self.fail_posts = 0
         self._lock = threading.Lock()
         site = self
 
@@ -48,12 +56,19 @@ class LocalSite:
             def do_GET(self) -> None:
                 site._answer(self)
 
+            def do_POST(self) -> None:
+                site._accept(self)
+
             def log_message(self, format: str, *args: object) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:
@@ -63,7 +78,7 @@ class LocalSite:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def __enter__(self) -> LocalSite:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -74,6 +89,23 @@ class LocalSite:
     def requests_for(self, path: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
+
+    def posts(self) -> list[Request]:
+        """The POSTs answered 200, in order."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST" and r.status == 200]
+
+    def _accept(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length)
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        with self._lock:
+            status = 500 if self.fail_posts > 0 else 200
+            self.fail_posts = max(0, self.fail_posts - 1)
+            self.requests.append(Request(handler.path, headers, status, "POST", body))
+        handler.send_response(status)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?", 1)[0].split("#", 1)[0]

@@ -6,21 +6,37 @@ import email
 import email.policy
 import json
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from monitor.localsite import LocalSite
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class WebhookReceiver(LocalSite):
+    """A LocalSite used for its POSTs: ``received`` holds their bodies as JSON-able hooks."""
+
+    @property
+    def received(self) -> list[Hook]:
+        return [Hook(r.path, r.headers, r.body) for r in self.posts()]
+
+    @property
+    def fail_next(self) -> int:
+        return self.fail_posts
+
+    @fail_next.setter
+    def fail_next(self, count: int) -> None:
+        self.fail_posts = count
 
 
 @dataclass
@@ -31,55 +47,6 @@ class Hook:
 
     def json(self) -> Any:
         return json.loads(self.body)
-
-
-class WebhookReceiver:
-    """Accepts POSTs on 127.0.0.1; ``fail_next`` makes the next N answer 500."""
-
-    def __init__(self) -> None:
-        self.received: list[Hook] = []
-        self.fail_next = 0
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                with receiver._lock:
-                    failing = receiver.fail_next > 0
-                    if failing:
-                        receiver.fail_next -= 1
-                    else:
-                        receiver.received.append(
-                            Hook(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                        )
-                status = 500 if failing else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    def __enter__(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class _Authenticator:
