@@ -5,8 +5,8 @@
     fetch feed -> parse -> drop known entries -> fetch page + extract (or feed text)
       -> fingerprint -> match -> store (one transaction, alerts into the outbox) -> schedule
 
-run_cycle() refreshes many feeds concurrently and then empties the outbox; deliver_pending()
-sends what the outbox holds, one delivery row at a time.
+run_cycle() refreshes many feeds concurrently and then empties the outbox
+(monitor.deliver.deliver_pending).
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlite_utils import Database
 
 from monitor.alert import Notifier, render_alert, severity_at_least
 from monitor.config import Settings
-from monitor.errors import AlertError, RateLimited, SourceError, StoreError
+from monitor.deliver import deliver_pending
+from monitor.errors import RateLimited, SourceError, StoreError
 from monitor.extract import extract_article
 from monitor.fetch import Fetcher
 from monitor.identity import canonical_url, content_hash
@@ -31,8 +32,7 @@ from monitor.language import guess_language
 from monitor.match import Watchlist, match_article
 from monitor.models import AlertDraft, Article, Entry, FetchResult, Item
 from monitor.parse import parse_feed
-from monitor.schedule import next_check, retry_delay
-from monitor.store import alerts as alert_store
+from monitor.schedule import next_check
 from monitor.store import articles as article_store
 from monitor.store import feeds as feed_store
 from monitor.store.feeds import FeedState
@@ -294,66 +294,6 @@ def _record(
             len(report.flagged),
             report.pages_fetched,
         )
-
-
-async def deliver_pending(
-    db: Database, notifier: Notifier, *, now: datetime, max_attempts: int
-) -> tuple[int, int]:
-    """Send every due delivery; failures stay in the outbox for a later attempt.
-
-    Deliveries to different destinations go out concurrently; one destination's failure never
-    holds up another's. Returns (sent, failed).
-    """
-    due = alert_store.due_deliveries(db, now)
-    by_destination: dict[str, list[alert_store.PendingDelivery]] = {}
-    for delivery in due:
-        by_destination.setdefault(delivery.destination_key, []).append(delivery)
-
-    async def drain(key: str, queue: list[alert_store.PendingDelivery]) -> tuple[int, int]:
-        sent = failed = 0
-        for delivery in queue:  # in order, so a destination receives alerts as they came
-            if not notifier.has(key):
-                alert_store.mark_failed(
-                    db, delivery.id, "destination no longer configured", next_attempt=None
-                )
-                failed += 1
-                continue
-            try:
-                await asyncio.to_thread(
-                    notifier.send,
-                    key,
-                    title=delivery.title,
-                    body=delivery.body,
-                    severity=delivery.severity,
-                )
-            except AlertError as exc:
-                attempts = delivery.attempts + 1
-                retry = None
-                if attempts < max_attempts:
-                    retry = now + timedelta(seconds=retry_delay(attempts, key=key))
-                alert_store.mark_failed(db, delivery.id, str(exc), next_attempt=retry)
-                log.warning(
-                    "alert=%s destination=%s status=%s attempts=%d error=%s",
-                    delivery.alert_key,
-                    delivery.destination,
-                    "failed" if retry else "dead",
-                    attempts,
-                    exc,
-                )
-                failed += 1
-                break  # keep this destination's order: the rest wait for the retry
-            alert_store.mark_sent(db, delivery.id, now)
-            log.info(
-                "alert=%s destination=%s status=sent title=%r",
-                delivery.alert_key,
-                delivery.destination,
-                delivery.title,
-            )
-            sent += 1
-        return sent, failed
-
-    results = await asyncio.gather(*(drain(k, q) for k, q in by_destination.items()))
-    return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
 async def run_cycle(

@@ -16,8 +16,8 @@ from sqlite_utils import Database
 from monitor.alert import Notifier
 from monitor.cli import main
 from monitor.config import load_settings
+from monitor.deliver import deliver_pending
 from monitor.localsite import LocalSite, Resource
-from monitor.refresh import deliver_pending
 from monitor.store import open_db
 from tests.servers import SmtpSink, WebhookReceiver
 

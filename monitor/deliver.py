@@ -1,0 +1,80 @@
+"""Emptying the outbox: send each due delivery row with apprise and record the outcome.
+
+Deliveries to different destinations go out concurrently; one destination's failure never holds
+up another's. Within a destination they go in order: after a failure the rest wait for the retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from monitor.alert import Notifier
+from monitor.errors import AlertError
+from monitor.schedule import retry_delay
+from monitor.store import alerts as alert_store
+
+log = logging.getLogger(__name__)
+
+
+async def deliver_pending(
+    db: Database, notifier: Notifier, *, now: datetime, max_attempts: int
+) -> tuple[int, int]:
+    """Send every due delivery; failures stay in the outbox for a later attempt.
+
+    Deliveries to different destinations go out concurrently; one destination's failure never
+    holds up another's. Returns (sent, failed).
+    """
+    due = alert_store.due_deliveries(db, now)
+    by_destination: dict[str, list[alert_store.PendingDelivery]] = {}
+    for delivery in due:
+        by_destination.setdefault(delivery.destination_key, []).append(delivery)
+
+    async def drain(key: str, queue: list[alert_store.PendingDelivery]) -> tuple[int, int]:
+        sent = failed = 0
+        for delivery in queue:  # in order, so a destination receives alerts as they came
+            if not notifier.has(key):
+                alert_store.mark_failed(
+                    db, delivery.id, "destination no longer configured", next_attempt=None
+                )
+                failed += 1
+                continue
+            try:
+                await asyncio.to_thread(
+                    notifier.send,
+                    key,
+                    title=delivery.title,
+                    body=delivery.body,
+                    severity=delivery.severity,
+                )
+            except AlertError as exc:
+                attempts = delivery.attempts + 1
+                retry = None
+                if attempts < max_attempts:
+                    retry = now + timedelta(seconds=retry_delay(attempts, key=key))
+                alert_store.mark_failed(db, delivery.id, str(exc), next_attempt=retry)
+                log.warning(
+                    "alert=%s destination=%s status=%s attempts=%d error=%s",
+                    delivery.alert_key,
+                    delivery.destination,
+                    "failed" if retry else "dead",
+                    attempts,
+                    exc,
+                )
+                failed += 1
+                break  # keep this destination's order: the rest wait for the retry
+            alert_store.mark_sent(db, delivery.id, now)
+            log.info(
+                "alert=%s destination=%s status=sent title=%r",
+                delivery.alert_key,
+                delivery.destination,
+                delivery.title,
+            )
+            sent += 1
+        return sent, failed
+
+    results = await asyncio.gather(*(drain(k, q) for k, q in by_destination.items()))
+    return sum(r[0] for r in results), sum(r[1] for r in results)
