@@ -1,8 +1,8 @@
 """The default watch on the labelled evaluation set (tests/data/eval, 170 documents in English,
 Russian, Armenian and Azerbaijani; see its README).
 
-The issue's target is precision and recall >= 0.95. The floors below are where the watch stands
-today; they only ever move up. `python benchmarks/eval_watch.py --mistakes` prints the figures
+The target is precision and recall >= 0.95 for the default watch; a change that drops either
+below fails here. `python benchmarks/eval_watch.py --mistakes` prints the figures
 per language beside a keyword baseline, and lists the misjudged documents.
 """
 
@@ -18,7 +18,7 @@ from monitor.match import load_watchlist
 from .conftest import ROOT
 
 EVAL = ROOT / "tests" / "data" / "eval"
-PRECISION_FLOOR = 0.85
+PRECISION_FLOOR = 0.95
 RECALL_FLOOR = 0.95
 
 

@@ -340,6 +340,352 @@ def test_scattered_mentions_count_little(watchlist: Watchlist) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Precision: casualties need a hostile cause, the headline sets the topic, words of war in other
+# subjects, crossings on other borders
+# --------------------------------------------------------------------------------------------
+
+CASUALTIES_WITHOUT_CAUSE = [
+    pytest.param(
+        "Truck driver dies near Goris",
+        "A lorry skidded off the road near Goris late on Tuesday and its driver died at the "
+        "scene, the road police said.",
+        id="en-truck-crash-goris",
+    ),
+    pytest.param(
+        "Miner killed in Kajaran",
+        "A 38-year-old miner was killed at the Kajaran open pit on Monday when a slab of rock "
+        "fell on him, the company said. Two colleagues were injured.",
+        id="en-miner-kajaran",
+    ),
+    pytest.param(
+        "Man wounded near Berd",
+        "A 45-year-old man from Berd was wounded on Sunday when his companion's rifle went off "
+        "by mistake in the woods above the town. He is in a stable condition.",
+        id="en-hunter-berd",
+    ),
+    pytest.param(
+        "Три человека пострадали на дороге Лачин — Губадлы",
+        "В результате столкновения двух легковых автомобилей на дороге Лачин — Губадлы "
+        "пострадали три человека. Их доставили в больницу Лачина.",
+        id="ru-road-collision-lachin-gubadli",
+    ),
+    pytest.param(
+        "В Каджаране погиб горняк",
+        "На руднике в Каджаране погиб 40-летний рабочий, на которого упала глыба породы. Ещё "
+        "двое получили травмы.",
+        id="ru-miner-kajaran",
+    ),
+    pytest.param(
+        "Երկրաշարժ Վարդենիսի մոտ. կան վիրավորներ",
+        "Վարդենիսից 12 կմ հարավ տեղի ունեցած 4,8 մագնիտուդով երկրաշարժի հետևանքով վիրավորվել են "
+        "երեք բնակիչ։ Նրանք տեղափոխվել են Վարդենիսի հիվանդանոց։",
+        id="hy-earthquake-vardenis",
+    ),
+    pytest.param(
+        "Գորիսի մոտ վարորդ է մահացել",
+        "Գորիսի մոտ բեռնատարը դուրս է եկել ճանապարհից, վարորդը մահացել է դեպքի վայրում։",
+        id="hy-truck-goris",
+    ),
+    pytest.param(
+        "Qafan yolunda sürücü həlak olub",
+        "Gorus–Qafan yolunda yük maşını yoldan çıxaraq dərəyə düşüb, sürücü hadisə yerində "
+        "həlak olub.",
+        id="az-truck-gorus",
+    ),
+    pytest.param(
+        "Tovuzda bir nəfər yaralanıb",
+        "Tovuz rayonunun meşəsində 50 yaşlı kişi ehtiyatsızlıqdan yaralanıb, o xəstəxanaya "
+        "çatdırılıb.",
+        id="az-hunter-tovuz",
+    ),
+]
+
+CASUALTIES_WITH_CAUSE = [
+    pytest.param(
+        "Soldier wounded by enemy fire near Sotk",
+        "An Armenian serviceman was wounded by enemy fire at a combat position near Sotk on "
+        "Thursday morning, the Defence Ministry said.",
+        {"high"},
+        id="en-soldier-wounded-sotk",
+    ),
+    pytest.param(
+        "Two servicemen killed in Azerbaijani attack near Nerkin Hand",
+        "Two Armenian servicemen were killed when Azerbaijani units attacked positions near "
+        "Nerkin Hand in Syunik overnight, Armenia's Defence Ministry said.",
+        {"critical"},
+        id="en-servicemen-killed-nerkin-hand",
+    ),
+    pytest.param(
+        "Мирный житель погиб при подрыве на мине в Кельбаджаре",
+        "Житель Кельбаджарского района погиб, подорвавшись на противопехотной мине во время "
+        "полевых работ, сообщило агентство по разминированию.",
+        {"critical"},
+        id="ru-civilian-mine-kalbajar",
+    ),
+    pytest.param(
+        "Ներքին Հանդի մոտ զոհվել է երկու զինծառայող",
+        "Ադրբեջանական զինուժը հարձակվել է Ներքին Հանդի մոտ տեղակայված հայկական դիրքերի վրա, "
+        "զոհվել է երկու զինծառայող, հայտնում է ՀՀ ՊՆ-ն։",
+        {"critical"},
+        id="hy-servicemen-killed-nerkin-hand",
+    ),
+    pytest.param(
+        "Kəlbəcərdə minaya düşən mülki şəxs həlak olub",
+        "Kəlbəcər rayonunda tank əleyhinə minanın partlaması nəticəsində bir mülki şəxs həlak "
+        "olub, ANAMA məlumat yayıb.",
+        {"critical"},
+        id="az-civilian-mine-kalbajar",
+    ),
+]
+
+HEADLINE_TOPICS = [
+    pytest.param(
+        "Armenians mark the anniversary of the 2020 war",
+        "Thousands walked to Yerablur on Sunday to lay flowers on the graves of the fallen. On "
+        "this day in 2020 Azerbaijani artillery shelled Armenian positions near Hadrut and "
+        "Martuni, killing dozens of soldiers. Drones struck trenches on the line of contact "
+        "near Jabrayil, and servicemen were wounded in the shelling of Shushi.",
+        id="en-war-anniversary",
+    ),
+    pytest.param(
+        "Azerbaijan celebrates Victory Day",
+        "Ceremonies were held across the country on Saturday. Speakers recalled how the army "
+        "liberated Shusha after fierce fighting with Armenian forces, and how soldiers were "
+        "killed in the battles for Fuzuli and Hadrut. President Ilham Aliyev laid a wreath in "
+        "Shusha.",
+        id="en-victory-day",
+    ),
+    pytest.param(
+        "В Капане состоялась премьера спектакля о приграничном селе",
+        "Спектакль рассказывает о жителях села Шурнух под Капаном, которое годами жило под "
+        "обстрелами с азербайджанских позиций. Герой пьесы, пограничник, погибает от "
+        "снайперской пули.",
+        id="ru-theatre-kapan",
+    ),
+    pytest.param(
+        "Գորիսում մեկնարկել է պատերազմական ֆիլմերի փառատոն",
+        "Փառատոնի ծրագրում ներառված են ֆիլմեր Ջաբրայիլի ուղղությամբ մղված մարտերի, հրետակոծված "
+        "դիրքերի և զոհված զինծառայողների մասին։ Ցուցադրությունները կանցկացվեն Գորիսի մշակույթի "
+        "տանը։",
+        id="hy-war-film-festival-goris",
+    ),
+    pytest.param(
+        "Azərbaycan Zəfər Gününü qeyd edir",
+        "Şuşanın azad edilməsi uğrunda döyüşlərdə Ordumuz erməni qüvvələrinin mövqelərini "
+        "artilleriya atəşinə tutub. Şəhidlərimizin xatirəsi Şuşada və Füzulidə yad edilib.",
+        id="az-victory-day",
+    ),
+]
+
+INCIDENTS_WITH_BACKGROUND = [
+    pytest.param(
+        "Azerbaijani forces shell Armenian positions near Sotk",
+        "Azerbaijani forces shelled Armenian positions near Sotk with mortars overnight, the "
+        "Defence Ministry said. The attack came two days before the anniversary of the 2020 "
+        "war, when thousands are expected at Yerablur.",
+        {"high"},
+        id="en-incident-title-anniversary-body",
+    ),
+    pytest.param(
+        "Главное за день",
+        "Утром подразделения ВС Азербайджана обстреляли позиции армянских военнослужащих у села "
+        "Сотк, сообщило Минобороны Армении. Вечером в Ереване прошёл концерт.",
+        {"high"},
+        id="ru-neutral-title-incident-body",
+    ),
+]
+
+WORDS_OF_WAR_ELSEWHERE = [
+    pytest.param(
+        "Price war at Goris market",
+        "Traders at the central market of Goris launched a counter-attack against the new "
+        "supermarket chain, cutting prices on vegetables by a third. The supermarket answered "
+        "with discounts of its own.",
+        id="en-price-war-goris",
+    ),
+    pytest.param(
+        "Budget debate turns into a shoot-out",
+        "Opposition MPs attacked Pashinyan over spending in Syunik, and the debate on the state "
+        "budget turned into a shoot-out of accusations. The ruling party said the attacks on "
+        "the government were an election campaign.",
+        id="en-parliament-shoot-out",
+    ),
+    pytest.param(
+        "Ценовая война на рынках Капана",
+        "Продавцы капанского рынка ответили контратакой торговых сетей на снижение цен. "
+        "Покупатели в Капане довольны скидками.",
+        id="ru-price-war-kapan",
+    ),
+    pytest.param(
+        "Дебаты в парламенте превратились в перестрелку",
+        "Депутаты оппозиции атаковали Пашиняна, обвинив правительство в провалах в Сюнике, и "
+        "дебаты превратились в перестрелку обвинениями.",
+        id="ru-parliament-shoot-out",
+    ),
+    pytest.param(
+        "Գնային պատերազմ Գորիսի շուկայում",
+        "Գորիսի շուկայի վաճառողների հակահարձակումը սուպերմարկետների դեմ շարունակվում է. գները "
+        "իջել են երրորդով։",
+        id="hy-price-war-goris",
+    ),
+    pytest.param(
+        "Qacaranda qiymət müharibəsi",
+        "Qacaran bazarında satıcıların əks-hücumu supermarketləri endirim etməyə məcbur edib.",
+        id="az-price-war",
+    ),
+    pytest.param(
+        "Güləşçimiz Tovuz turnirində qalib gəlib",
+        "Tovuzda keçirilən güləş turnirinin finalında idmançımız rəqibinə güclü hücum edib və "
+        "qalib gəlib.",
+        id="az-wrestling-attack",
+    ),
+]
+
+OTHER_BORDER_CROSSINGS = [
+    pytest.param(
+        "Trucks queue at Bagratashen",
+        "Hundreds of cargo trucks queued at the Bagratashen border crossing point on Monday as "
+        "Georgian customs introduced a new inspection system; Armenian hauliers said the wait "
+        "reached two days.",
+        id="en-bagratashen-trucks",
+    ),
+    pytest.param(
+        "Agarak–Norduz crossing to stay open round the clock",
+        "The checkpoint at Agarak–Norduz on the Armenia–Iran border will work round the clock "
+        "from June, Armenia's State Revenue Committee said, to speed up freight through Meghri.",
+        id="en-agarak-norduz",
+    ),
+    pytest.param(
+        "На КПП «Красный мост» ввели электронную очередь",
+        "На пропускном пункте «Красный мост» на границе Азербайджана и Грузии в Газахском "
+        "районе введена электронная очередь для грузовиков.",
+        id="ru-red-bridge",
+    ),
+    pytest.param(
+        "Բագրատաշենի անցակետում հերթեր են",
+        "Բագրատաշենի անցակետում Հայաստանից Վրաստան մեկնող մեքենաների երկար հերթ է գոյացել, "
+        "հայտնում է ՊԵԿ-ը։",
+        id="hy-bagratashen",
+    ),
+    pytest.param(
+        "Qırmızı Körpü buraxılış məntəqəsində növbə",
+        "Qazax rayonundakı Qırmızı Körpü gömrük məntəqəsində Gürcüstan istiqamətində yük "
+        "avtomobillərinin növbəsi yaranıb.",
+        id="az-red-bridge",
+    ),
+    pytest.param(
+        "Sədərək–Dilucu keçid məntəqəsi yenilənir",
+        "Naxçıvanda Sədərək–Dilucu keçid məntəqəsinin yeni terminalı Türkiyə ilə ticarəti "
+        "sürətləndirəcək.",
+        id="az-dilucu-sadarak",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text"), CASUALTIES_WITHOUT_CAUSE)
+def test_casualties_without_a_hostile_cause_are_not_flagged(
+    watchlist: Watchlist, title: str, text: str
+) -> None:
+    # Road accidents, earthquakes, hunting and mining kill and injure people near the border too.
+    for article_title, body in ((title, text), ("", f"{title}. {text}")):
+        result = check(watchlist, article_title, body)
+        assert not result.flagged, result.reason
+        assert result.severity == "none"
+        assert "casualty words without a hostile cause" in result.reason
+
+
+@pytest.mark.parametrize(("title", "text", "severities"), CASUALTIES_WITH_CAUSE)
+def test_casualties_with_a_hostile_cause_are_flagged(
+    watchlist: Watchlist, title: str, text: str, severities: set[str]
+) -> None:
+    result = check(watchlist, title, text)
+    assert result.flagged, result.reason
+    assert result.severity in severities, result.reason
+    assert "without a hostile cause" not in result.reason
+
+
+def test_uncaused_casualties_do_not_set_the_severity(watchlist: Watchlist) -> None:
+    # A checkpoint report that also mentions a road death stays "low", not "critical".
+    result = check(
+        watchlist,
+        "Azerbaijan sets up checkpoint at Hakari bridge",
+        "Azerbaijani border guards installed a checkpoint at the Hakari bridge on Sunday, Russian "
+        "peacekeepers said. Traffic was halted for hours. In Goris, a pensioner died on Monday.",
+    )
+    assert result.flagged and result.severity == "low", result.reason
+
+
+@pytest.mark.parametrize(("title", "text"), HEADLINE_TOPICS)
+def test_headline_topic_is_not_cancelled_by_strong_sentences(
+    watchlist: Watchlist, title: str, text: str
+) -> None:
+    result = check(watchlist, title, text)
+    assert not result.flagged, result.reason
+    assert "headline topic: " in result.reason
+    assert result.severity == "none"
+
+
+def test_headline_topic_is_named_in_the_reason(watchlist: Watchlist) -> None:
+    title, text = HEADLINE_TOPICS[0].values[:2]
+    result = check(watchlist, str(title), str(text))
+    assert "headline topic: remembrance ('anniversary'" in result.reason
+    # The same body under a neutral title is a strong report (the rule, not the words, decides).
+    assert check(watchlist, "", str(text)).flagged
+
+
+@pytest.mark.parametrize(("title", "text", "severities"), INCIDENTS_WITH_BACKGROUND)
+def test_incident_titles_and_neutral_titles_still_flag(
+    watchlist: Watchlist, title: str, text: str, severities: set[str]
+) -> None:
+    result = check(watchlist, title, text)
+    assert result.flagged, result.reason
+    assert result.severity in severities
+    assert "headline topic" not in result.reason
+
+
+@pytest.mark.parametrize(("title", "text"), WORDS_OF_WAR_ELSEWHERE)
+def test_words_of_war_in_other_subjects_are_not_flagged(
+    watchlist: Watchlist, title: str, text: str
+) -> None:
+    for article_title, body in ((title, text), ("", f"{title}. {text}")):
+        result = check(watchlist, article_title, body)
+        assert not result.flagged, result.reason
+        groups = {m.canonical for m in result.matches if m.kind == "exclude"}
+        assert groups & {"metaphor", "domestic politics", "other sport"}, result.reason
+
+
+@pytest.mark.parametrize(("title", "text"), OTHER_BORDER_CROSSINGS)
+def test_checkpoints_on_other_borders_are_not_flagged(
+    watchlist: Watchlist, title: str, text: str
+) -> None:
+    for article_title, body in ((title, text), ("", f"{title}. {text}")):
+        result = check(watchlist, article_title, body)
+        assert not result.flagged, result.reason
+        assert "crossing on another border" in result.reason
+
+
+def test_hostile_incidents_at_other_crossings_still_count(watchlist: Watchlist) -> None:
+    # The crossing name leaves out only the checkpoint term, never fire in the same sentence.
+    result = check(
+        watchlist,
+        "",
+        "Azerbaijani forces opened fire on the checkpoint near Margara and Yeraskh overnight, "
+        "the Armenian Defence Ministry said, wounding a border guard.",
+    )
+    assert result.flagged, result.reason
+
+
+def test_roles_are_checked(tmp_path: Path) -> None:
+    text = MINIMAL.replace('severity = "high"', 'severity = "high"\nrole = "military"')
+    with pytest.raises(WatchlistError, match=r"incident\[0\]\.role: 'military' is not one of"):
+        load_watchlist(write(tmp_path, text))
+    good = MINIMAL.replace('severity = "high"', 'severity = "high"\nrole = "casualty"')
+    custom = load_watchlist(write(tmp_path, good))
+    result = check(custom, "", "Testville was shelled overnight.")
+    assert not result.flagged and "without a hostile cause" in result.reason
+
+
+# --------------------------------------------------------------------------------------------
 # Words, boundaries and normalisation
 # --------------------------------------------------------------------------------------------
 

@@ -21,7 +21,9 @@ How an article is read, in order:
    and case endings) are found on word boundaries in that one pass; Python only looks at each
    occurrence (case endings, strict keys for vocabulary, sentences); the longest match wins.
 3. ``rules``: per watch, incidents that meet places or actors in the same or the next sentence
-   score, scattered mentions barely do, and exclusion contexts (sport, culture, economy, other
+   score, scattered mentions barely do; casualty words count fully only beside a hostile cause
+   or military context; a headline whose topic is an exclusion (sport, culture, economy,
+   remembrance, accident, metaphor) scales the evidence down; exclusion contexts (also other
    conflicts and borders) subtract unless the evidence is strong. The module docstring of
    ``monitor.match.rules`` states the rule and its parameters in full.
 4. ``explain``: one line saying why (or why not).

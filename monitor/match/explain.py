@@ -14,23 +14,28 @@ def reason(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
     sentence; score 41.3 >= 6"."""
     rule = verdict.rule
     if verdict.flagged and verdict.best is not None:
-        return f"{_evidence(verdict.best, text)}; score {verdict.score:.1f} >= {rule.threshold:g}"
+        line = f"{_evidence(verdict.best, text)}; score {verdict.score:.1f} >= {rule.threshold:g}"
+        return line + _notes(verdict, text)
     if verdict.flagged:
         incident = _first_incident(hits, text)
         return (
             f"incident '{incident}' and {_names(verdict.anchors)} in separate parts of the "
             f"article; score {verdict.score:.1f} >= {rule.threshold:g}"
-        )
+        ) + _notes(verdict, text)
     if verdict.best is not None:
         line = (
             f"{_evidence(verdict.best, text)}, but score {verdict.score:.1f} < {rule.threshold:g}"
         )
+    elif verdict.crossings and not verdict.has_incident:
+        shown = ", ".join(_quoted(hit, text) for hit in verdict.crossings[:3])
+        line = f"only a checkpoint at a crossing on another border ({shown})"
     elif verdict.has_incident:
         line = f"incident '{_first_incident(hits, text)}' but no border place or actor near it"
     elif verdict.anchors:
         line = f"no incident terms (mentions {_names(verdict.anchors)})"
     else:
         line = "no incident terms and no border places or actors"
+    line += _notes(verdict, text)
     if verdict.exclusions:
         shown = ", ".join(
             f"{hit.term.entry.group} '{text.full[hit.start : hit.end]}'"
@@ -40,6 +45,31 @@ def reason(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
         if verdict.penalty:
             line += f" (-{verdict.penalty:.1f})"
     return line
+
+
+def _notes(verdict: Verdict, text: Text) -> str:
+    """What the rule discounted: the headline topic, uncaused casualties, other crossings."""
+    rule = verdict.rule
+    notes = []
+    if verdict.topic:
+        groups = ", ".join(dict.fromkeys(hit.term.entry.group for hit in verdict.topic))
+        shown = ", ".join(_quoted(hit, text) for hit in verdict.topic[:3])
+        notes.append(
+            f"headline topic: {groups} ({shown}; evidence x{rule.topic_factor:g}, "
+            "exclusions not cancelled)"
+        )
+    if verdict.uncaused and (verdict.best is None or not verdict.best.caused):
+        notes.append(
+            f"casualty words without a hostile cause (x{rule.casualty_factor:g}, no severity)"
+        )
+    if verdict.crossings and (verdict.has_incident or verdict.flagged):
+        shown = ", ".join(_quoted(hit, text) for hit in verdict.crossings[:3])
+        notes.append(f"checkpoint at a crossing on another border ({shown}) not counted")
+    return "".join(f"; {note}" for note in notes)
+
+
+def _quoted(hit: Hit, text: Text) -> str:
+    return f"'{text.full[hit.start : hit.end]}'"
 
 
 def _evidence(evidence: Evidence, text: Text) -> str:

@@ -1,21 +1,32 @@
 """The scoring rule: does an article report on the security situation a watch is about?
 
 The rule is a co-occurrence score, not a keyword list. Terms found in the article (see
-``patterns.py``) have a kind and a weight from the watchlist:
+``patterns.py``) have a kind, a weight and sometimes a role from the watchlist:
 
 - *incident* terms (shelling, opened fire, killed, drone, ceasefire violation, checkpoint, ...),
-  each with a severity;
+  each with a severity; their role says whether they are a *hostile* cause (fire, strikes, mines,
+  incursions, captures, fighting, provocations), a *casualty* (killed, wounded, casualties: death
+  and injury alone, which road accidents, earthquakes and crime also cause) or a *crossing*
+  (checkpoints and border crossing points);
 - *anchors*: *places* on either side of the border and the former line of contact, and *actors*
   (Armenia, Azerbaijan, their defence ministries, armies and border services, the EU mission,
   Russian peacekeepers, the two leaders);
 - *context* words that make a sentence about the border clearer (border, positions, line of
-  contact, servicemen, ceasefire);
-- *exclusion* contexts: sport, culture, economy, tourism, other conflicts that share the
-  vocabulary (Ukraine, Gaza, Kyrgyzstan–Tajikistan, India–Pakistan) and other borders.
+  contact, servicemen, the enemy, ceasefire);
+- *exclusion* contexts: sport, culture, economy, tourism, domestic politics, remembrance of past
+  wars, accidents, metaphors, other conflicts that share the vocabulary (Ukraine, Gaza,
+  Kyrgyzstan–Tajikistan, India–Pakistan) and other borders and their crossing points.
 
-Sentence 0 is the title; the body follows. For every sentence *s* that holds an incident term::
+Sentence 0 is the title; the body follows. The *window* of a sentence *s* is s-1, s and s+1. A
+window has a *hostile cause* when it holds a hostile incident or a *military* actor or context
+(an army, a defence ministry, a border service, servicemen, positions, the line of contact, the
+enemy). For every sentence *s* that holds an incident term::
 
-    I(s) = the largest incident weight in s
+    w(t) = weight of incident t, x casualty_factor for a casualty term when s's window has no
+           hostile cause ("a driver died near Goris" is not a border incident)
+    I(s) = the largest w(t) in s, leaving out crossing terms (a checkpoint) when s names a
+           crossing on another border (Bagratashen, Red Bridge, Agarak–Norduz, Astara, ...)
+           and holds no hostile incident
     A(s) = sum over distinct anchors in s (x1) and in s-1, s+1 (x neighbour_factor), <= anchor_cap
     C(s) = context_step x (distinct context weights in the same window), <= context_cap
     X(s) = distinct weights of sentence-scope exclusions (chess, football, ...) in s itself
@@ -23,27 +34,36 @@ Sentence 0 is the title; the body follows. For every sentence *s* that holds an 
 
 An incident without an anchor in its window gives nothing, so "shelling" in a Ukraine report or a
 "fierce clash" at a chess board only count when they meet the region in one sentence or the next.
+
+The headline sets the topic: when the title holds a *topic* exclusion (an accident or disaster,
+remembrance, culture, the economy, sport, a metaphor) and no hostile incident of its own, every
+e(s) is multiplied by topic_factor and the exclusion penalty below is not cancelled by strong
+evidence; a body recalling the shelling of 2020 under "Armenians mark the anniversary of the war"
+is remembrance, while "Azerbaijani forces shell Sotk" over a body that mentions an anniversary is
+still an incident.
+
 The article's score adds the sentence evidence with diminishing returns, a little for incidents
 and anchors that never meet, and subtracts the exclusion contexts unless the evidence is strong::
 
     cooc      = e1 + e2/2 + e3/3 + ...               (e sorted from largest)
-    scattered = scattered_factor x (largest unanchored incident weight) x (all anchors, <= cap)
+    scattered = scattered_factor x (largest unanchored w(t)) x (all anchors, <= cap)
     penalty   = min(exclude_cap, distinct exclusion weights in the article)
-                x max(0, 1 - e1 / strong_evidence)
+                x max(0, 1 - e1 / strong_evidence)   (x 1 under a headline topic)
     score     = cooc + scattered - penalty;  flagged when score >= threshold
 
 Severity comes from the incidents that met an anchor: each incident term has one in the
 watchlist (killed: critical; wounded, shelling, drone strikes, incursions, captured soldiers:
 high; shooting, ceasefire violations, mines, provocation: medium; checkpoints, blockades,
-delimitation: low). Deaths count as critical only in the title or the first ``lead_sentences``
-sentences of the body, where a report states its news; further down they are usually background
-("thousands were killed in 2020") and count as high.
+delimitation: low). Casualty terms without a hostile cause in their window and crossing terms
+left out as above set none. Deaths count as critical only in the title or the first
+``lead_sentences`` sentences of the body, where a report states its news; further down they are
+usually background ("thousands were killed in 2020") and count as high.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from monitor.match.patterns import Hit
@@ -58,9 +78,11 @@ class Evidence:
 
     sentence: int
     value: float
-    incident: Hit  # the strongest incident of the sentence
+    incident: Hit  # the strongest incident of the sentence (after the casualty factor)
     anchors: tuple[Hit, ...]  # one hit per distinct anchor in the window, in text order
     spread: int  # how many sentences the incident and its anchors span (1: one sentence)
+    caused: bool  # the window holds a hostile cause (a hostile incident or a military term)
+    counted: tuple[Hit, ...]  # the incidents that set the severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +98,13 @@ class Verdict:
     anchors: tuple[str, ...]  # canonical names of all anchors, in order of first mention
     exclusions: tuple[Hit, ...]  # one hit per distinct exclusion, in text order
     penalty: float
+    topic: tuple[Hit, ...] = ()  # topic exclusions of a title without a hostile incident
+    uncaused: bool = False  # casualty terms counted little: no hostile cause in their window
+    crossings: tuple[Hit, ...] = ()  # other borders' crossings that left out a checkpoint
+
+
+def _hostile(hit: Hit) -> bool:
+    return hit.term.kind == "incident" and hit.term.entry.role == "hostile"
 
 
 def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
@@ -83,18 +112,44 @@ def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
     by_sentence: dict[int, list[Hit]] = {}
     for hit in hits:
         by_sentence.setdefault(hit.sentence, []).append(hit)
+    title = by_sentence.get(0, [])
+    topic: tuple[Hit, ...] = ()
+    if not any(map(_hostile, title)):
+        topic = tuple(
+            _distinct(
+                hit
+                for hit in title
+                if hit.term.kind == "exclude" and hit.term.entry.role == "topic"
+            )
+        )
     evidence: list[Evidence] = []
     unanchored = 0.0
+    uncaused = False
+    crossings: list[Hit] = []
     summaries: dict[int, _Summary] = {}
     for sentence, sentence_hits in sorted(by_sentence.items()):
         incidents = [hit for hit in sentence_hits if hit.term.kind == "incident"]
         if not incidents:
             continue
-        found = _evidence(rule, sentence, incidents, by_sentence, summaries)
+        if any(hit.term.entry.role == "crossing" for hit in incidents):
+            names = [
+                hit
+                for hit in sentence_hits
+                if hit.term.kind == "exclude" and hit.term.entry.role == "crossing"
+            ]
+            if names and not any(map(_hostile, incidents)):
+                crossings.extend(names)
+                incidents = [hit for hit in incidents if hit.term.entry.role != "crossing"]
+                if not incidents:
+                    continue
+        found, strongest, discounted = _evidence(rule, sentence, incidents, by_sentence, summaries)
+        uncaused = uncaused or discounted
         if found is None:
-            unanchored = max(unanchored, max(hit.term.weight for hit in incidents))
+            unanchored = max(unanchored, strongest)
         else:
             evidence.append(found)
+    if topic:
+        evidence = [_scaled(item, rule.topic_factor) for item in evidence]
     evidence.sort(key=lambda e: (-e.value, e.sentence))
     cooc = sum(item.value / rank for rank, item in enumerate(evidence, start=1))
     anchors = _distinct(hit for hit in hits if hit.term.kind in _ANCHOR_KINDS)
@@ -104,19 +159,23 @@ def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
     best = evidence[0] if evidence else None
     strength = best.value if best else 0.0
     penalty = min(rule.exclude_cap, sum(hit.term.weight for hit in exclusions))
-    penalty *= max(0.0, 1.0 - strength / rule.strong_evidence) if rule.strong_evidence else 1.0
+    if rule.strong_evidence and not topic:
+        penalty *= max(0.0, 1.0 - strength / rule.strong_evidence)
     score = round(cooc + scattered - penalty, 3)
     flagged = score >= rule.threshold and (best is not None or scattered > 0)
     return Verdict(
         rule=rule,
         flagged=flagged,
         score=score,
-        severity=_severity(rule, evidence, by_sentence) if flagged else "none",
+        severity=_severity(rule, evidence) if flagged else "none",
         best=best,
         has_incident=bool(evidence) or unanchored > 0,
         anchors=tuple(hit.term.canonical for hit in anchors),
         exclusions=exclusions,
         penalty=round(penalty, 3),
+        topic=topic,
+        uncaused=uncaused,
+        crossings=tuple(_distinct(crossings)),
     )
 
 
@@ -126,26 +185,33 @@ class _Summary(NamedTuple):
     anchors: dict[str, tuple[float, Hit]]  # largest weight, and the first hit with it
     contexts: dict[str, float]  # largest weight
     excluded: dict[str, float]  # sentence-scope exclusions
+    cause: bool  # a hostile incident, or a military actor or context
 
 
-_EMPTY = _Summary({}, {}, {})
+_EMPTY = _Summary({}, {}, {}, False)
 
 
 def _summary(hits: Sequence[Hit]) -> _Summary:
     anchors: dict[str, tuple[float, Hit]] = {}
     contexts: dict[str, float] = {}
     excluded: dict[str, float] = {}
+    cause = False
     for hit in hits:
         term = hit.term
         kind, name, weight = term.kind, term.canonical, term.weight
         if kind in _ANCHOR_KINDS:
             if weight > anchors.get(name, (0.0, hit))[0]:
                 anchors[name] = (weight, hit)
+            cause = cause or term.entry.role == "military"
         elif kind == "context":
             contexts[name] = max(contexts.get(name, 0.0), weight)
-        elif kind == "exclude" and term.entry.scope == "sentence":
-            excluded[name] = weight
-    return _Summary(anchors, contexts, excluded)
+            cause = cause or term.entry.role == "military"
+        elif kind == "exclude":
+            if term.entry.scope == "sentence":
+                excluded[name] = weight
+        elif kind == "incident":
+            cause = cause or term.entry.role == "hostile"
+    return _Summary(anchors, contexts, excluded, cause)
 
 
 def _evidence(
@@ -154,16 +220,19 @@ def _evidence(
     incidents: list[Hit],
     by_sentence: dict[int, list[Hit]],
     summaries: dict[int, _Summary],
-) -> Evidence | None:
-    strongest = max(incidents, key=lambda hit: (hit.term.weight, -hit.start))
+) -> tuple[Evidence | None, float, bool]:
+    """The evidence of one sentence (None without an anchor), the largest incident weight after
+    the casualty factor, and whether casualty terms were discounted for want of a cause."""
     anchor_weight: dict[str, tuple[float, Hit]] = {}
     context_weight: dict[str, float] = {}
     excluded: dict[str, float] = {}
+    caused = False
     for other in (sentence - 1, sentence, sentence + 1):
         summary = summaries.get(other)
         if summary is None:
             own = by_sentence.get(other)
             summary = summaries[other] = _summary(own) if own else _EMPTY
+        caused = caused or summary.cause
         factor = 1.0 if other == sentence else rule.neighbour_factor
         for name, (weight, hit) in summary.anchors.items():
             value = weight * factor
@@ -173,30 +242,49 @@ def _evidence(
             context_weight[name] = max(context_weight.get(name, 0.0), weight * factor)
         if other == sentence:
             excluded = summary.excluded
+    counted = incidents
+    discounted = False
+    if not caused:
+        counted = [hit for hit in incidents if hit.term.entry.role != "casualty"]
+        discounted = len(counted) < len(incidents)
+
+    casualty = 1.0 if caused else rule.casualty_factor
+
+    def effective(hit: Hit) -> float:
+        term = hit.term
+        return term.weight * casualty if term.entry.role == "casualty" else term.weight
+
+    strongest = max(incidents, key=lambda hit: (effective(hit), -hit.start))
+    incident_weight = effective(strongest)
     anchor_sum = min(rule.anchor_cap, sum(value for value, _ in anchor_weight.values()))
     if anchor_sum <= 0:
-        return None
+        return None, incident_weight, discounted
     context = min(rule.context_cap, rule.context_step * sum(context_weight.values()))
-    value = strongest.term.weight * anchor_sum * (1.0 + context) / (1.0 + sum(excluded.values()))
+    value = incident_weight * anchor_sum * (1.0 + context) / (1.0 + sum(excluded.values()))
     if sentence == 0:
         value *= rule.title_factor
     anchors = tuple(sorted((hit for _, hit in anchor_weight.values()), key=lambda h: h.start))
     lines = {hit.sentence for hit in anchors} | {sentence}
-    return Evidence(
+    found = Evidence(
         sentence=sentence,
         value=value,
         incident=strongest,
         anchors=anchors,
         spread=max(lines) - min(lines) + 1,
+        caused=caused,
+        counted=tuple(counted),
     )
+    return found, incident_weight, discounted
 
 
-def _severity(rule: Rule, evidence: list[Evidence], by_sentence: dict[int, list[Hit]]) -> str:
+def _scaled(item: Evidence, factor: float) -> Evidence:
+    return replace(item, value=item.value * factor)
+
+
+def _severity(rule: Rule, evidence: list[Evidence]) -> str:
     level = 1  # "low": flagged on scattered mentions only
     for item in evidence:
-        for hit in by_sentence[item.sentence]:
-            if hit.term.kind != "incident":
-                continue
+        for hit in item.counted:
             rank = SEVERITIES.index(hit.term.entry.severity)
             if hit.term.entry.severity == "critical" and item.sentence > rule.lead_sentences:
                 rank = SEVERITIES.index("high")

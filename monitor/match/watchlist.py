@@ -27,6 +27,16 @@ Entries may also give a ``weight`` (places default to 3, provinces and regions t
 they count only when written with a capital letter and not as the first word of a sentence.
 ``watches`` restricts an entry to some watches (by default it serves all of them).
 
+``role`` tells the scoring rule (``rules.py``) what an entry is, where that matters:
+
+- incidents: ``casualty`` (someone died or was hurt: it says nothing of the cause), ``hostile``
+  (a hostile cause: fire, strikes, mines, incursions, captures, fighting) or ``crossing`` (a
+  checkpoint or border crossing point);
+- actors and context: ``military`` (armies, defence ministries, border services, servicemen,
+  positions, the line of contact, the enemy);
+- exclusions: ``topic`` (in a title it sets the article's topic: an accident, remembrance,
+  culture, the economy, sport) or ``crossing`` (a crossing point on another border).
+
 Any problem raises ``WatchlistError`` naming the file and the key, e.g.
 ``watchlist.toml: place[3].lattitude: unknown key``.
 """
@@ -49,6 +59,12 @@ PLACE_KINDS = word_set(
     "town city village province district region lake mountain bridge road crossing"
 )
 SCOPES = ("article", "sentence")
+ROLES = {
+    "incident": ("casualty", "hostile", "crossing"),
+    "actor": ("military",),
+    "context": ("military",),
+    "exclude": ("topic", "crossing"),
+}
 _WATCH_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
@@ -73,6 +89,8 @@ class Rule:
     exclude_cap: float = 10.0  # most that exclusion contexts can subtract
     strong_evidence: float = 12.0  # one sentence this strong cancels the exclusion penalty
     lead_sentences: int = 3  # deaths here (or in the title) make the severity critical
+    casualty_factor: float = 0.25  # casualty words without a hostile cause count this much
+    topic_factor: float = 0.1  # evidence counts this much under a headline topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +108,7 @@ class Entry:
     group: str = ""  # exclusions: sport, culture, economy, conflict, border, ...
     scope: str = "article"  # exclusions: "sentence" also damps evidence in its own sentence
     side: str = ""  # actors: "AM", "AZ", ... or ""
+    role: str = ""  # see ROLES: "casualty", "hostile", "military", "topic", "crossing" or ""
     place: Place | None = None
 
 
@@ -107,10 +126,10 @@ _REGION_KINDS = frozenset({"province", "region"})
 _COMMON = frozenset({"name", "weight", "watches", "note", *LANGUAGES})
 _KEYS = {
     "place": _COMMON | {"country", "kind", "lat", "lon", "capitalised"},
-    "actor": _COMMON | {"side", "capitalised"},
-    "incident": _COMMON | {"severity", "capitalised"},
-    "context": _COMMON,
-    "exclude": _COMMON | {"group", "scope"},
+    "actor": _COMMON | {"side", "capitalised", "role"},
+    "incident": _COMMON | {"severity", "capitalised", "role"},
+    "context": _COMMON | {"role"},
+    "exclude": _COMMON | {"group", "scope", "role"},
     "mask": frozenset({"name", "note", *LANGUAGES}),
 }
 _RULE_FIELDS = {f.name: f for f in fields(Rule) if f.name != "name"}
@@ -272,6 +291,8 @@ def _read_entry(
         watches=watches,
         key=key,
     )
+    if "role" in table:
+        entry = replace(entry, role=reader.choice(table, "role", key, ROLES[kind]))
     if kind == "place":
         return _read_place(reader, table, entry)
     if kind == "mask":
