@@ -126,7 +126,6 @@ class Notifier:
                 Destination(
                     key=key,
                     label=str(service.url(privacy=True)).split("?", 1)[0],
-                    url=raw,
                     tags=tuple(sorted(service.tags)),
                 )
             )

@@ -128,5 +128,4 @@ class Destination:
 
     key: str
     label: str
-    url: str
     tags: tuple[str, ...] = ()

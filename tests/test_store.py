@@ -13,7 +13,7 @@ from monitor.store.feeds import active_feeds, record_poll, sync_feeds
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 NOTHING = MatchResult(False, 0.0, "none", (), (), (), "no border incident terms")
 FLAG = MatchResult(True, 9.0, "high", ("w",), (), (), "shelling near Goris")
-DESTS = [Destination("k1", "json://127.0.0.1/a", "json://127.0.0.1/a")]
+DESTS = [Destination("k1", "json://127.0.0.1/a")]
 
 
 def item(key: str, text: str, verdict: MatchResult = NOTHING, url: str | None = None) -> Item:
