@@ -15,22 +15,22 @@ import apprise
 
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
-from monitor.models import AlertDraft, Destination, Item
+from monitor.models import SEVERITIES, AlertDraft, Destination, Item
 
 log = logging.getLogger(__name__)
 
-SEVERITY_ORDER = ("none", "low", "medium", "high", "critical")
 _NOTIFY_TYPE = {
     "critical": apprise.NotifyType.FAILURE,
     "high": apprise.NotifyType.WARNING,
     "medium": apprise.NotifyType.WARNING,
     "low": apprise.NotifyType.INFO,
+    "info": apprise.NotifyType.INFO,
 }
 
 
 def severity_at_least(severity: str, minimum: str) -> bool:
-    rank = {name: i for i, name in enumerate(SEVERITY_ORDER)}
-    return rank.get(severity, 0) >= rank.get(minimum, 1) and severity != "none"
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    return severity != "none" and rank.get(severity, 0) >= rank.get(minimum, len(SEVERITIES))
 
 
 def highlight(sentence: str, terms: Iterable[str], mark: tuple[str, str] = ("«", "»")) -> str:

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.errors import ConfigError
-from monitor.models import FeedSource
+from monitor.models import SEVERITIES, FeedSource
 
 T = TypeVar("T")
 
 SIDES = ("armenian", "azerbaijani", "russian", "international")
-SEVERITIES = ("low", "medium", "high", "critical")
 DEFAULT_USER_AGENT = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
 
 
@@ -339,7 +338,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
     alerts = AlertSettings(
         urls=reader.get(al, "urls", ("alerts",), _string_list, ()),
         config=reader.get(al, "config", ("alerts",), resolve, None),
-        min_severity=reader.get(al, "min_severity", ("alerts",), _choice(SEVERITIES), "low"),
+        min_severity=reader.get(al, "min_severity", ("alerts",), _choice(SEVERITIES[1:]), "low"),
         max_attempts=reader.get(al, "max_attempts", ("alerts",), _positive_int, 8),
     )
     if alerts.config is not None and not alerts.config.is_file():

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The severity scale, lowest first. "none" is the verdict on an article that is not flagged;
+# "info" is flagged and stored but, by default, not pushed as an alert (e.g. delimitation talks).
+SEVERITIES = ("none", "info", "low", "medium", "high", "critical")
+
 
 @dataclass(frozen=True, slots=True)
 class FeedSource:
@@ -92,7 +96,7 @@ class MatchResult:
 
     flagged: bool
     score: float
-    severity: str  # "none", "low", "medium", "high", "critical"
+    severity: str  # one of SEVERITIES
     watches: tuple[str, ...]
     matches: tuple[Match, ...]
     places: tuple[Place, ...]

@@ -56,6 +56,9 @@ def test_alert_says_what_where_who_and_why() -> None:
         ("low", "medium", False),
         ("critical", "high", True),
         ("none", "low", False),
+        ("info", "low", False),
+        ("info", "info", True),
+        ("none", "info", False),
     ],
 )
 def test_severity_threshold(severity: str, minimum: str, sent: bool) -> None:

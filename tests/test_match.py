@@ -1112,3 +1112,38 @@ def test_speed_of_a_thousand_word_article(watchlist: Watchlist) -> None:
         timings.append(time.perf_counter() - started)
     assert result.flagged
     assert min(timings) < 0.005, f"{min(timings) * 1000:.1f} ms for 1,000 words"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "severity"),
+    [
+        pytest.param(
+            "Border commissions meet in Brussels",
+            "The Armenian and Azerbaijani commissions on border delimitation met on Tuesday and "
+            "agreed to continue work on the sections between Tavush and Gazakh, the deputy prime "
+            "ministers said.",
+            "info",
+            id="en-delimitation-talks-info",
+        ),
+        pytest.param(
+            "Комиссии по делимитации провели встречу",
+            "Комиссии Армении и Азербайджана по делимитации границы встретились в Ереване и "
+            "обсудили дальнейшие шаги, сообщил вице-премьер.",
+            "info",
+            id="ru-delimitation-talks-info",
+        ),
+        pytest.param(
+            "New border posts installed near Voskepar",
+            "Border posts were installed on the delimited section of the border near Voskepar "
+            "in Tavush, and Armenian border guards took control of the section on Monday.",
+            "low",
+            id="en-border-handover-low",
+        ),
+    ],
+)
+def test_delimitation_talks_are_info_and_changes_on_the_ground_low(
+    watchlist: Watchlist, title: str, body: str, severity: str
+) -> None:
+    result = match_article(Article(url=None, title=title, text=body), watchlist)
+    assert result.flagged, result.reason
+    assert result.severity == severity, result.reason

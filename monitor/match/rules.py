@@ -67,7 +67,8 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from monitor.match.patterns import Hit
-from monitor.match.watchlist import SEVERITIES, Rule
+from monitor.match.watchlist import Rule
+from monitor.models import SEVERITIES
 
 _ANCHOR_KINDS = ("place", "actor")
 
@@ -282,14 +283,15 @@ def _scaled(item: Evidence, factor: float) -> Evidence:
 
 
 def _severity(rule: Rule, evidence: list[Evidence]) -> str:
-    level = 1  # "low": flagged on scattered mentions only
+    ranks = []
     for item in evidence:
         for hit in item.counted:
             rank = SEVERITIES.index(hit.term.entry.severity)
             if hit.term.entry.severity == "critical" and item.sentence > rule.lead_sentences:
                 rank = SEVERITIES.index("high")
-            level = max(level, rank)
-    return SEVERITIES[level]
+            ranks.append(rank)
+    # Flagged on scattered mentions alone: "low"; otherwise the gravest incident that counted.
+    return SEVERITIES[max(ranks) if ranks else SEVERITIES.index("low")]
 
 
 def _distinct(hits: Iterable[Hit]) -> list[Hit]:

@@ -51,10 +51,9 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from monitor.match.normalise import word_set
-from monitor.models import Place
+from monitor.models import SEVERITIES, Place
 
 LANGUAGES = ("en", "ru", "hy", "az")
-SEVERITIES = ("none", "low", "medium", "high", "critical")
 PLACE_KINDS = word_set(
     "town city village province district region lake mountain bridge road crossing"
 )
