@@ -17,8 +17,6 @@ from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
 from monitor.models import SEVERITIES, AlertDraft, Destination, Item
 
-log = logging.getLogger(__name__)
-
 _NOTIFY_TYPE = {
     "critical": apprise.NotifyType.FAILURE,
     "high": apprise.NotifyType.WARNING,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlite_utils import Database
 
 from monitor import __version__
 from monitor.alert import Notifier
@@ -192,7 +193,7 @@ def check(obj: Context, inputs: tuple[str, ...], as_json: bool) -> None:
         sys.exit(1)
 
 
-def _open_existing(obj: Context) -> Any:
+def _open_existing(obj: Context) -> Database:
     from monitor.store import open_db
 
     return open_db(obj.settings.storage_path)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import ipaddress
-import logging
 import socket
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,8 +19,6 @@ from monitor.config import FetchSettings
 from monitor.errors import AddressRefused, FetchError, RateLimited
 from monitor.models import FetchResult
 from monitor.policy import IPAddress, addresses_refusal, link_refusal, parse_host_address
-
-log = logging.getLogger(__name__)
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -67,8 +64,6 @@ class Fetcher:
             limits=httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=20),
             trust_env=False,
         )
-        self.requests = 0
-        self.bytes_received = 0
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -122,7 +117,6 @@ class Fetcher:
         self, original: str, current: str, headers: dict[str, str]
     ) -> FetchResult | str:
         """One request. Returns the result, or the next URL for a redirect."""
-        self.requests += 1
         try:
             async with self._client.stream("GET", current, headers=headers) as response:
                 status = response.status_code
@@ -155,7 +149,6 @@ class Fetcher:
             if size > cap:
                 raise FetchError(url, f"body exceeds the {cap}-byte cap")
             chunks.append(chunk)
-        self.bytes_received += response.num_bytes_downloaded
         return b"".join(chunks)
 
     def _result(

@@ -35,10 +35,6 @@ class FetchResult:
     last_modified: str | None = None
     retry_after: float | None = None
 
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
-
 
 @dataclass(frozen=True, slots=True)
 class Entry:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import io
-import logging
 import re
 import time
 from collections.abc import Mapping
@@ -18,8 +17,6 @@ from lxml import etree
 from monitor.errors import ParseError
 from monitor.identity import entry_key
 from monitor.models import Entry
-
-log = logging.getLogger(__name__)
 
 # A DOCTYPE with an internal subset can declare entities that feedparser's fallback parser
 # expands without limit (a 1 MB feed can grow to gigabytes). Feeds never need one.

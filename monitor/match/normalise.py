@@ -41,7 +41,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from itertools import islice
 from typing import NamedTuple
@@ -276,24 +276,38 @@ def fold(text: str) -> Folded:
     first_special = tables.special.search(text)
     if first_special is None:
         return Folded(f" {text.translate(table)} ")
-    # Rare: characters that vanish or expand. Replace them run by run and record the shifts.
+    # Rare: characters that vanish or expand.
+    spans = (run.span() for run in tables.special.finditer(text, first_special.start()))
+    return _splice(text, spans, lambda a, b: text[a:b].translate(table))
+
+
+def _splice(
+    text: str,
+    spans: Iterable[tuple[int, int]],
+    plain: Callable[[int, int], str],
+    code: Callable[[str], str] = str,
+) -> Folded:
+    """Fold ``text`` whose characters in ``spans`` vanish or expand, recording the shifts.
+
+    ``plain(a, b)`` is the (length-preserving) folded form of ``text[a:b]`` outside the spans;
+    ``code`` writes each span's replacement in the caller's alphabet.
+    """
     parts: list[str] = [" "]
     marks, shifts = [0], [-1]
     vanished: dict[int, int] = {}
     length = 1  # folded characters so far
     done = 0
-    for run in tables.special.finditer(text, first_special.start()):
-        start, end = run.span()
+    for start, end in spans:
         if (
-            _COMBINING_RE.match(text, start)
-            and start > done
+            start > done
+            and _COMBINING_RE.match(text, start)
             and _is_word_char(text[start - 1])
             and _COMBINING_RE.match(text, start - 1) is None
         ):
             start -= 1  # a combining mark composes with the letter before it
-        parts.append(text[done:start].translate(table))
+        parts.append(plain(done, start))
         length += start - done
-        replacement = _fold_run(text, start, end)
+        replacement = code(_fold_run(text, start, end))
         parts.append(replacement)
         if not replacement:
             vanished[length] = start
@@ -301,7 +315,7 @@ def fold(text: str) -> Folded:
         marks.append(length)
         shifts.append(end - length)
         done = end
-    parts.append(text[done:].translate(table))
+    parts.append(plain(done, len(text)))
     parts.append(" ")
     return Folded("".join(parts), marks, shifts, vanished)
 
@@ -313,6 +327,16 @@ _NONZERO = b"\x00" + b"\x01" * 255
 _SENTINEL = "\x00"  # a character whose key is not one character: fold it the slow way
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_ ")  # stand for themselves
 _CODES = [code for code in range(2, 256) if chr(code) not in _PLAIN]  # 216 free codes
+
+
+def _sentinel_runs(coded: str, index: int) -> Iterator[tuple[int, int]]:
+    """The spans of consecutive sentinels in ``coded``, from the first one at ``index``."""
+    while index >= 0:
+        end = index
+        while end < len(coded) and coded[end] == _SENTINEL:
+            end += 1
+        yield index, end
+        index = coded.find(_SENTINEL, end)
 
 
 class Folder:
@@ -380,32 +404,8 @@ class Folder:
         index = coded.find(_SENTINEL)
         if index < 0:
             return Folded(f" {coded} ")
-        # Characters that vanish or expand: fold each run of them apart and record the shifts.
-        parts: list[str] = [" "]
-        marks, shifts = [0], [-1]
-        vanished: dict[int, int] = {}
-        length = 1  # folded characters so far
-        done = 0
-        while index >= 0:
-            start = end = index
-            while end < len(coded) and coded[end] == _SENTINEL:
-                end += 1
-            if start > done and _COMBINING_RE.match(text, start) and _is_word_char(text[start - 1]):
-                start -= 1  # a combining mark composes with the letter before it
-            parts.append(coded[done:start])
-            length += start - done
-            replacement = self.code(_fold_run(text, start, end))
-            parts.append(replacement)
-            if not replacement:
-                vanished[length] = start
-            length += len(replacement)
-            marks.append(length)
-            shifts.append(end - length)
-            done = end
-            index = coded.find(_SENTINEL, end)
-        parts.append(coded[done:])
-        parts.append(" ")
-        return Folded("".join(parts), marks, shifts, vanished)
+        # Characters that vanish or expand: fold each run of them apart.
+        return _splice(text, _sentinel_runs(coded, index), lambda a, b: coded[a:b], self.code)
 
     def _bytes(self, text: str) -> bytes:
         """One code per character of ``text``; 0 where a character needs ``_fold_run``."""
