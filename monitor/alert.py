@@ -69,6 +69,24 @@ def _few(names: list[str], limit: int = 4) -> str:
     return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
 
 
+def rules_fired(item: Item, limit: int = 4) -> str:
+    """The rules that added to the flagging watches' scores, e.g.
+    "armenia-azerbaijan-border: co-occurrence +27.0 [high], shelling at a settlement [critical]"."""
+    parts = []
+    for watch in item.verdict.watches:
+        shown = [
+            f"{f.rule} {f.weight:+.1f}" + (f" [{f.severity}]" if f.severity else "")
+            if f.weight
+            else f"{f.rule}" + (f" [{f.severity}]" if f.severity else "")
+            for f in item.verdict.fired
+            if f.watch == watch and (f.weight > 0 or f.severity)
+        ]
+        if shown:
+            more = f" (+{len(shown) - limit} more)" if len(shown) > limit else ""
+            parts.append(f"{watch}: {', '.join(shown[:limit])}{more}")
+    return "; ".join(parts)
+
+
 def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
     """The words of an alert: what happened, where, who reports it, and why it matched."""
     article, verdict = item.article, item.verdict
@@ -91,6 +109,9 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
         f"Reported by: {reporter}",
         f"Why it matched: {why or 'n/a'} (score {verdict.score:.1f})",
     ]
+    fired = rules_fired(item)
+    if fired:
+        lines.append(f"Rules: {fired}")
     evidence = key_sentences(
         ((m.sentence, m.text, m.kind, m.weight) for m in verdict.matches), limit=1
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ def verdict_json(source: str, article: Article, verdict: MatchResult) -> dict[st
             {"name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country, "kind": p.kind}
             for p in verdict.places
         ],
+        "fired": [asdict(f) for f in verdict.fired],
     }
 
 

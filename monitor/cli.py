@@ -50,6 +50,18 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _fired(fired: list[dict[str, Any]]) -> list[str]:
+    """One line per part of the score: "rule [watch] co-occurrence +27.0 (high): detail"."""
+    lines = []
+    for part in fired:
+        severity = f" ({part['severity']})" if part["severity"] else ""
+        lines.append(
+            f"rule [{part['watch']}] {part['rule']} {part['weight']:+.1f}{severity}: "
+            f"{part['detail']}"
+        )
+    return lines
+
+
 def _evidence(matches: list[dict[str, Any]], limit: int = 3) -> list[str]:
     """The sentences that weigh most, with their matched terms highlighted."""
     from monitor.alert import key_sentences
@@ -188,6 +200,8 @@ def check(obj: Context, inputs: tuple[str, ...], as_json: bool) -> None:
             if result["flagged"]:
                 for sentence in _evidence(result["matches"], limit=2):
                     click.echo(f"  evidence: {sentence}")
+            for line in _fired(result["fired"]):
+                click.echo(f"  {line}")
         failed = failed or "error" in result
     if failed:
         sys.exit(1)
@@ -262,6 +276,8 @@ def show(obj: Context, article_id: int, as_json: bool) -> None:
     click.echo(f"places: {places or '-'}")
     for sentence in _evidence(article["matches"]):
         click.echo(f"evidence: {sentence}")
+    for line in _fired(article["fired"]):
+        click.echo(line)
     for match in article["matches"]:
         click.echo(f"  {match['kind']:<9} {match['text']!r} -> {match['canonical']}")
     for source in article["sources"]:

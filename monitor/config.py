@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from monitor import paths
 from monitor.errors import ConfigError
 from monitor.models import SEVERITIES, FeedSource
 
@@ -57,7 +58,7 @@ class Settings:
     polling: PollingSettings = field(default_factory=PollingSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
-    watchlist: Path | None = None
+    watchlist: tuple[Path, ...] | None = None  # gazetteer and watches files; None: shipped
     feeds: tuple[FeedSource, ...] = ()
 
 
@@ -218,6 +219,14 @@ def _choice(options: tuple[str, ...]) -> Callable[[object], str]:
     return convert
 
 
+def _paths_list(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a path or a non-empty list of paths")
+    return tuple(value)
+
+
 def _string_list(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("must be a list of strings")
@@ -345,10 +354,18 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
         reader.problem(("alerts", "config"), f"apprise config file not found: {alerts.config}")
 
     watch = reader.table(data, "watch")
-    reader.check_keys(watch, ("watchlist",), ("watch",))
-    watchlist = reader.get(watch, "watchlist", ("watch",), resolve, None)
-    if watchlist is not None and not watchlist.is_file():
-        reader.problem(("watch", "watchlist"), f"watchlist file not found: {watchlist}")
+    reader.check_keys(watch, ("gazetteer", "watches"), ("watch",))
+    watchlist: tuple[Path, ...] | None = None
+    if watch:
+        parts: list[Path] = []
+        for key, default in (("gazetteer", paths.GAZETTEER), ("watches", paths.WATCHES)):
+            given = reader.get(watch, key, ("watch",), _paths_list, None)
+            chosen = [resolve(p) for p in given] if given is not None else [default]
+            for path in chosen:
+                if not path.exists():
+                    reader.problem(("watch", key), f"file or folder not found: {path}")
+            parts += chosen
+        watchlist = tuple(parts)
 
     feeds = _read_feeds(reader, data, polling.interval)
     no_files: tuple[str, ...] = ()

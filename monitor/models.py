@@ -87,6 +87,18 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Firing:
+    """One part of a watch's score: a rule that held, the evidence of one sentence, a penalty."""
+
+    watch: str
+    rule: str  # "co-occurrence", "scattered mentions", "exclusion contexts" or a rule's name
+    weight: float  # what it added to the score (negative: subtracted)
+    severity: str  # the least severity it implies, "" for none
+    detail: str  # how the weight came about, or the query that held and what it matched
+    sentence: str = ""  # the sentence it rests on, if one
+
+
+@dataclass(frozen=True, slots=True)
 class MatchResult:
     """The verdict on one article."""
 
@@ -97,6 +109,7 @@ class MatchResult:
     matches: tuple[Match, ...]
     places: tuple[Place, ...]
     reason: str  # one line saying why it was (or was not) flagged
+    fired: tuple[Firing, ...] = ()  # the rules and weights behind the score, per watch
 
 
 @dataclass(frozen=True, slots=True)

@@ -405,7 +405,7 @@ CASUALTIES_WITH_CAUSE = [
         "Soldier wounded by enemy fire near Sotk",
         "An Armenian serviceman was wounded by enemy fire at a combat position near Sotk on "
         "Thursday morning, the Defence Ministry said.",
-        {"high"},
+        {"critical"},  # config/watches.toml: people hurt by hostile action at a named place
         id="en-soldier-wounded-sotk",
     ),
     pytest.param(
@@ -965,9 +965,10 @@ def test_default_watchlist_contents(watchlist: Watchlist) -> None:
             assert "en" in languages and "ru" in languages, entry.name
 
 
-def test_load_watchlist_none_is_the_shipped_file() -> None:
-    shipped = load_watchlist(ROOT / "monitor" / "data" / "watchlist.toml")
+def test_load_watchlist_none_is_the_shipped_gazetteer_and_watches() -> None:
+    shipped = load_watchlist([ROOT / "seeds" / "gazetteer", ROOT / "config" / "watches.toml"])
     assert load_watchlist().counts() == shipped.counts()
+    assert load_watchlist().names == ("armenia-azerbaijan-border",)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1060,7 +1061,7 @@ def test_unreadable_watchlists(tmp_path: Path) -> None:
         load_watchlist(write(tmp_path, "[[place]\nname = "))
     with pytest.raises(WatchlistError, match=r"missing\.toml"):
         load_watchlist(tmp_path / "missing.toml")
-    with pytest.raises(WatchlistError, match=r"watch: missing"):
+    with pytest.raises(WatchlistError, match=r"no watch defined"):
         load_watchlist(write(tmp_path, MINIMAL.replace("[watch.test-watch]\nthreshold = 4.0", "")))
 
 

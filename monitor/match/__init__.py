@@ -2,7 +2,7 @@
 
 Public API (the pipeline calls exactly this)::
 
-    load_watchlist(path: Path | None = None) -> Watchlist   # None: the shipped default
+    load_watchlist(paths=None) -> Watchlist   # files or folders; None: the shipped default
     match_article(article: Article, watchlist: Watchlist) -> MatchResult
     WatchlistError(ValueError)                              # a malformed watchlist file
 
@@ -20,47 +20,82 @@ How an article is read, in order:
 2. ``patterns``: the watchlist's aliases (English, Russian, Armenian, Azerbaijani, with prefixes
    and case endings) are found on word boundaries in that one pass; Python only looks at each
    occurrence (case endings, strict keys for vocabulary, sentences); the longest match wins.
-3. ``rules``: per watch, incidents that meet places or actors in the same or the next sentence
-   score, scattered mentions barely do; casualty words count fully only beside a hostile cause
-   or military context; a headline whose topic is an exclusion (sport, culture, economy,
-   remembrance, accident, metaphor) scales the evidence down; exclusion contexts (also other
-   conflicts and borders) subtract unless the evidence is strong. The module docstring of
+3. ``resolve``: ambiguous places are read by context (a person named Lachin, the water
+   «Джермук», Martuni in Gegharkunik or in Karabakh).
+4. ``rules``: per watch with the ``border`` scorer, incidents that meet places or actors in
+   the same or the next sentence score, scattered mentions barely do; casualty words count
+   fully only beside a hostile cause or military context; a headline whose topic is an
+   exclusion (sport, culture, economy, remembrance, accident, metaphor) scales the evidence
+   down; exclusion contexts (also other conflicts and borders) subtract unless the evidence is
+   strong. The module docstring of
    ``monitor.match.rules`` states the rule and its parameters in full.
-4. ``explain``: one line saying why (or why not).
+5. ``watches``/``query``: each watch's rules (boolean queries over the matches and the words of
+   the text, with proximity) add their weights and severities.
+6. ``firings`` and ``explain``: the parts of the score, and one line saying why (or why not).
 
-The default watchlist, ``monitor/data/watchlist.toml``, holds the watch
-``armenia-azerbaijan-border``; ``monitor.match.watchlist`` documents the file format.
+The default watchlist is the gazetteer ``seeds/gazetteer/*.toml`` and the watches file
+``config/watches.toml`` (the watch ``armenia-azerbaijan-border``); ``monitor.match.watchlist``
+and ``monitor.match.watches`` document the formats.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib import resources
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from monitor import paths
+from monitor.match import query
 from monitor.match.explain import reason
-from monitor.match.normalise import prepare
+from monitor.match.firings import firings, rule_matches
+from monitor.match.normalise import Text, loose_key, prepare, script_of
 from monitor.match.patterns import Hit, Matcher, compile_entries
-from monitor.match.rules import Verdict, evaluate
-from monitor.match.watchlist import Entry, Rule, WatchlistError, parse_document
-from monitor.models import Article, Match, MatchResult, Place
+from monitor.match.query import HitTest
+from monitor.match.resolve import resolve
+from monitor.match.rules import Verdict, evaluate, severity_of
+from monitor.match.watches import (
+    EntryFacts,
+    QueryRule,
+    Watch,
+    expand_groups,
+    rule_literals,
+    selector_test,
+)
+from monitor.match.watchlist import Entry, WatchlistError, merge, parse_document
+from monitor.models import SEVERITIES, Article, Match, MatchResult, Place
 
-__all__ = ["Watchlist", "WatchlistError", "load_watchlist", "match_article"]
+__all__ = [
+    "Outcome",
+    "Watchlist",
+    "WatchlistError",
+    "default_paths",
+    "load_watchlist",
+    "match_article",
+]
+
+
+_LANGUAGE_OF_SCRIPT = {"cyrillic": "ru", "armenian": "hy"}
+
+
+def default_paths() -> tuple[Path, ...]:
+    """The shipped gazetteer and watches (in the source tree this package runs from)."""
+    return (paths.GAZETTEER, paths.WATCHES)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Watchlist:
-    """A compiled, immutable watchlist: its watches, entries and word patterns."""
+    """A compiled, immutable watchlist: watches, entries, word patterns and selector tests."""
 
     source: str
-    rules: tuple[Rule, ...]
+    watches: tuple[Watch, ...]
     entries: tuple[Entry, ...]
     matcher: Matcher
+    tests: Mapping[str, HitTest]  # "@selector" or "=literal" -> which hits it selects
 
     @property
     def names(self) -> tuple[str, ...]:
         """The names of the watches."""
-        return tuple(rule.name for rule in self.rules)
+        return tuple(watch.name for watch in self.watches)
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -74,55 +109,117 @@ class Watchlist:
             counts[entry.kind] = counts.get(entry.kind, 0) + 1
             if entry.kind == "incident":
                 counts["incident_terms"] = counts.get("incident_terms", 0) + len(entry.aliases)
+        counts["rules"] = sum(len(watch.rules) for watch in self.watches)
         counts["patterns"] = self.matcher.size
         return counts
 
 
-def load_watchlist(path: Path | None = None) -> Watchlist:
-    """Read, check and compile a watchlist file; ``None`` loads the shipped default.
+def _files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.toml"))
+            if not found:
+                raise WatchlistError(f"{path}: no .toml files in this folder")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
 
-    Raises ``WatchlistError`` (a ``ValueError``) naming the file and the offending key.
+
+def load_watchlist(files: Sequence[Path] | Path | None = None) -> Watchlist:
+    """Read, check and compile watchlist files (folders stand for their ``*.toml``).
+
+    ``None`` loads the shipped gazetteer and watches. Raises ``WatchlistError`` (a
+    ``ValueError``) naming the file and the offending key.
     """
-    if path is None:
-        resource = resources.files("monitor") / "data" / "watchlist.toml"
-        source = str(resource)
+    if files is None:
+        files = default_paths()
+    elif isinstance(files, Path | str):
+        files = (Path(files),)
+    documents = []
+    for file in _files([Path(path) for path in files]):
         try:
-            data = resource.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise WatchlistError(f"{source}: cannot read the default watchlist: {exc}") from exc
-    else:
-        source = str(path)
-        try:
-            data = Path(path).read_text(encoding="utf-8")
+            data = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise WatchlistError(f"{source}: cannot read: {exc}") from exc
-    document = parse_document(data, source)
-    matcher = compile_entries(document.entries, source)
-    return Watchlist(source=source, rules=document.rules, entries=document.entries, matcher=matcher)
+            raise WatchlistError(f"{file}: cannot read: {exc}") from exc
+        documents.append(parse_document(data, str(file)))
+    document = merge(documents)
+    facts = EntryFacts(document.entries)
+    tests: dict[str, HitTest] = {}
+    watches = []
+    for watch in document.watches:
+        rules = []
+        for rule in watch.rules:
+            tree = expand_groups(rule.tree, document.groups, rule.key, document.source)
+            for selector in query.refs(tree):
+                if selector not in tests:
+                    try:
+                        tests[selector] = selector_test(selector, facts)
+                    except ValueError as exc:
+                        raise WatchlistError(f"{document.source}: {rule.key}: {exc}") from exc
+            rules.append(replace(rule, tree=tree))
+        watches.append(replace(watch, rules=tuple(rules)))
+    terms = []
+    for literal in sorted(rule_literals(watches, {})):
+        script = script_of(loose_key(literal.split()[0].rstrip("*")) or "a")
+        terms.append(
+            Entry(
+                kind="term",
+                name=literal,
+                weight=0.0,
+                aliases=((_LANGUAGE_OF_SCRIPT.get(script, "en"), literal),),
+                capitalised=frozenset(),
+                watches=None,
+                key=f"query term {literal!r}",
+                source=document.source,
+            )
+        )
+        tests["=" + literal] = _literal_test(literal)
+    matcher = compile_entries((*document.entries, *terms))
+    return Watchlist(
+        source=document.source,
+        watches=tuple(watches),
+        entries=document.entries,
+        matcher=matcher,
+        tests=tests,
+    )
+
+
+def _literal_test(literal: str) -> HitTest:
+    return lambda hit: hit.term.kind == "term" and hit.term.canonical == literal
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One watch's judgement of one article."""
+
+    watch: Watch
+    flagged: bool
+    score: float
+    severity: str
+    verdict: Verdict | None  # the border scorer's, if the watch has it
+    fired: tuple[tuple[QueryRule, tuple[query.Occurrence, ...]], ...]
 
 
 def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
     """Match one article against every watch of ``watchlist``. Pure and deterministic."""
     text = prepare(article.title or "", article.text or "")
-    hits = [hit for hit in watchlist.matcher.find(text) if hit.term.kind != "mask"]
-    verdicts: list[tuple[Verdict, list[Hit]]] = []
-    for rule in watchlist.rules:
-        name = rule.name
-        own = [
-            hit for hit in hits if (watches := hit.term.entry.watches) is None or name in watches
-        ]
-        verdicts.append((evaluate(rule, own), own))
-    flagged = sorted(
-        (pair for pair in verdicts if pair[0].flagged), key=lambda pair: -pair[0].score
-    )
-    top, top_hits = flagged[0] if flagged else max(verdicts, key=lambda pair: pair[0].score)
-    line = reason(top, top_hits, text)
-    if len(watchlist.rules) > 1:
-        line = f"{top.rule.name}: {line}"
+    found = watchlist.matcher.find(text)
+    hits, notes = resolve([hit for hit in found if hit.term.kind not in ("mask", "term")], text)
+    terms = [hit for hit in found if hit.term.kind == "term"]
+    outcomes = [_judge(watch, hits, terms, text, watchlist.tests) for watch in watchlist.watches]
+    flagged = sorted((o for o in outcomes if o.flagged), key=lambda o: -o.score)
+    top = flagged[0] if flagged else max(outcomes, key=lambda o: o.score)
+    line = reason(top, hits, text)
+    if len(outcomes) > 1:
+        line = f"{top.watch.name}: {line}"
+    if notes:
+        line += "; read by context: " + "; ".join(notes)
     places: dict[str, Place] = {}
     matches: list[Match] = []
     full, sentence = text.full, text.sentence
-    for hit in hits:
+    for hit in (*hits, *rule_matches(outcomes)):
         term = hit.term
         place = term.entry.place
         if place is not None and place.name not in places:
@@ -140,8 +237,46 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
         flagged=bool(flagged),
         score=top.score,
         severity=top.severity,
-        watches=tuple(verdict.rule.name for verdict, _ in flagged),
+        watches=tuple(outcome.watch.name for outcome in flagged),
         matches=tuple(matches),
         places=tuple(places.values()),
         reason=line,
+        fired=tuple(f for outcome in outcomes for f in firings(outcome, text)),
     )
+
+
+def _judge(
+    watch: Watch,
+    hits: Sequence[Hit],
+    terms: Sequence[Hit],
+    text: Text,
+    tests: Mapping[str, HitTest],
+) -> Outcome:
+    name = watch.name
+    own = [hit for hit in hits if (only := hit.term.entry.watches) is None or name in only]
+    verdict = evaluate(watch, own) if watch.scorer == "border" else None
+    fired = []
+    for rule in watch.rules:
+        pool = [*own, *terms]
+        if rule.where != "article":
+            last = 0 if rule.where == "title" else watch.lead_sentences
+            pool = [hit for hit in pool if hit.sentence <= last]
+        held, occurrences = query.evaluate(rule.tree, query.Context(text.full, pool, tests))
+        if held:
+            fired.append((rule, tuple(occurrences)))
+    added = sum(rule.weight for rule, _ in fired)
+    if verdict is not None:
+        score = round(verdict.score + added, 3)
+        evidence = verdict.best is not None or verdict.scattered > 0
+        flagged = score >= watch.threshold and (evidence or any(r.weight > 0 for r, _ in fired))
+        base = severity_of(watch, list(verdict.evidence))
+    else:
+        score = round(added, 3)
+        flagged = score >= watch.threshold and bool(fired)
+        base = "low"
+    severity = "none"
+    if flagged:
+        ranks = [SEVERITIES.index(base)]
+        ranks += [SEVERITIES.index(rule.severity) for rule, _ in fired if rule.severity]
+        severity = SEVERITIES[max(ranks)]
+    return Outcome(watch, flagged, score, severity, verdict, tuple(fired))

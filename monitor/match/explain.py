@@ -3,28 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from monitor.match.normalise import Text
 from monitor.match.patterns import Hit
 from monitor.match.rules import Evidence, Verdict
 
+if TYPE_CHECKING:
+    from monitor.match import Outcome
 
-def reason(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
+
+def reason(outcome: Outcome, hits: Sequence[Hit], text: Text) -> str:
     """E.g. "incident 'shelling' near places Goris, Kapan, Jermuk with actor 'Azerbaijan' in one
-    sentence; score 41.3 >= 6"."""
-    rule = verdict.rule
+    sentence; score 41.3 >= 6", or "rules 'closure on the corridor' (+2); score 2 >= 2"."""
+    watch = outcome.watch
+    held = ", ".join(
+        f"'{rule.name}' ({rule.weight:+g}{', ' + rule.severity if rule.severity else ''})"
+        for rule, _ in outcome.fired
+    )
+    if outcome.verdict is None:
+        compare = ">=" if outcome.flagged else "<"
+        if not outcome.fired:
+            return f"no rule held; score 0 {compare} {watch.threshold:g}"
+        return f"rules {held}; score {outcome.score:g} {compare} {watch.threshold:g}"
+    verdict = replace(outcome.verdict, flagged=outcome.flagged, score=outcome.score)
+    line = _border(verdict, hits, text)
+    return line + (f"; rules {held}" if held else "")
+
+
+def _border(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
+    watch = verdict.watch
     if verdict.flagged and verdict.best is not None:
-        line = f"{_evidence(verdict.best, text)}; score {verdict.score:.1f} >= {rule.threshold:g}"
+        line = f"{_evidence(verdict.best, text)}; score {verdict.score:.1f} >= {watch.threshold:g}"
         return line + _notes(verdict, text)
     if verdict.flagged:
         incident = _first_incident(hits, text)
         return (
             f"incident '{incident}' and {_names(verdict.anchors)} in separate parts of the "
-            f"article; score {verdict.score:.1f} >= {rule.threshold:g}"
+            f"article; score {verdict.score:.1f} >= {watch.threshold:g}"
         ) + _notes(verdict, text)
     if verdict.best is not None:
         line = (
-            f"{_evidence(verdict.best, text)}, but score {verdict.score:.1f} < {rule.threshold:g}"
+            f"{_evidence(verdict.best, text)}, but score {verdict.score:.1f} < {watch.threshold:g}"
         )
     elif verdict.crossings and not verdict.has_incident:
         shown = ", ".join(_quoted(hit, text) for hit in verdict.crossings[:3])
@@ -49,18 +70,18 @@ def reason(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
 
 def _notes(verdict: Verdict, text: Text) -> str:
     """What the rule discounted: the headline topic, uncaused casualties, other crossings."""
-    rule = verdict.rule
+    watch = verdict.watch
     notes = []
     if verdict.topic:
         groups = ", ".join(dict.fromkeys(hit.term.entry.group for hit in verdict.topic))
         shown = ", ".join(_quoted(hit, text) for hit in verdict.topic[:3])
         notes.append(
-            f"headline topic: {groups} ({shown}; evidence x{rule.topic_factor:g}, "
+            f"headline topic: {groups} ({shown}; evidence x{watch.topic_factor:g}, "
             "exclusions not cancelled)"
         )
     if verdict.uncaused and (verdict.best is None or not verdict.best.caused):
         notes.append(
-            f"casualty words without a hostile cause (x{rule.casualty_factor:g}, no severity)"
+            f"casualty words without a hostile cause (x{watch.casualty_factor:g}, no severity)"
         )
     if verdict.crossings and (verdict.has_incident or verdict.flagged):
         shown = ", ".join(_quoted(hit, text) for hit in verdict.crossings[:3])

@@ -48,7 +48,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -91,8 +91,16 @@ _ENDINGS["latin"] = frozenset(
 )
 _INFLECTING = {"ru", "hy", "az"}
 _RUSSIAN_FINALS = frozenset("аяоеиыьйю")
-_NAME_KINDS = {"place", "actor", "mask"}
-_KIND_PRIORITY = {"mask": 6, "exclude": 5, "incident": 4, "actor": 3, "place": 2, "context": 1}
+_NAME_KINDS = {"place", "actor", "mask", "term"}
+_KIND_PRIORITY = {
+    "mask": 6,
+    "exclude": 5,
+    "incident": 4,
+    "actor": 3,
+    "place": 2,
+    "context": 1,
+    "term": 0,
+}
 _MIN_STEM = 3
 _MIN_PREFIX = 3
 # Vocabulary is compared on strict keys (ölüb "died" is not olub "became"); an alias whose first
@@ -116,6 +124,8 @@ class Term:
     canonical: str
     weight: float
     entry: Entry
+    # Places that share this alias (``entry`` first): the context decides (``resolve.py``).
+    alternatives: tuple[Entry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +143,7 @@ class Pattern:
     plain: bool  # the strict keys are their own loose form (no ö, ş, ...)
     endings: frozenset[str]  # case endings of the "~" element's script (empty without one)
     priority: int  # position in the order of rank, best first
+    overlay: bool  # a query term (kind "term"): found where it stands, whatever else is there
 
 
 class Hit(NamedTuple):
@@ -228,7 +239,7 @@ class Matcher:
         hits: list[Hit] = []
         taken = -1  # folded position where the last accepted match ends
         for start, _, stop, pattern in found:
-            if start <= taken:
+            if start <= taken and not pattern.overlay:
                 continue
             if folded.marks is None:
                 begin, end = start - 1, stop - 1
@@ -257,7 +268,8 @@ class Matcher:
             ):
                 continue
             hits.append(Hit(pattern.term, begin, end, sentence))
-            taken = stop
+            if not pattern.overlay:
+                taken = stop
         return hits
 
 
@@ -308,15 +320,30 @@ class _Spec(NamedTuple):
     endings: frozenset[str]
 
 
-def compile_entries(entries: Iterable[Entry], source: str) -> Matcher:
+def compile_entries(entries: Iterable[Entry]) -> Matcher:
     """Compile the aliases of all entries; raise ``WatchlistError`` on a clash or a bad alias."""
+    entries = list(entries)
+    sharing = _sharing(entries)
     specs: list[_Spec] = []
     owners: dict[tuple[tuple[bool, str], ...], tuple[Entry, str]] = {}
-    registered: set[tuple[Element, ...]] = set()
+    registered: set[tuple[bool, tuple[Element, ...]]] = set()
     for entry in entries:
-        term = Term(kind=entry.kind, canonical=entry.name, weight=entry.weight, entry=entry)
+        own = Term(kind=entry.kind, canonical=entry.name, weight=entry.weight, entry=entry)
+        overlay = entry.kind == "term"
         for language, alias in entry.aliases:
-            for literal, elements in _alias_patterns(entry, language, alias, source):
+            term = own
+            if alias in entry.shared:
+                group = sharing[_shared_key(alias)]
+                if group[0] is not entry:
+                    continue  # the first place that lists it compiles it for all of them
+                term = replace(own, alternatives=group)
+            for literal, elements in _alias_patterns(entry, language, alias):
+                if overlay:  # query terms share their spellings with anything
+                    if (True, elements) not in registered:
+                        registered.add((True, elements))
+                        rank = (len(elements), 0, _KIND_PRIORITY["term"], -len(specs))
+                        specs.append(_spec(elements, term, False, rank, alias))
+                    continue
                 words = tuple((op[0] == "^", word) for op, word in elements)
                 previous = owners.get(words)
                 if previous is not None and previous[0] is not entry:
@@ -324,14 +351,15 @@ def compile_entries(entries: Iterable[Entry], source: str) -> Matcher:
                         continue
                     other, other_alias = previous
                     raise WatchlistError(
-                        f"{source}: {entry.key}.{language}: alias {alias!r} of {entry.kind} "
-                        f"{entry.name!r} is already alias {other_alias!r} of {other.kind} "
-                        f"{other.name!r} ({other.key})"
+                        f"{entry.source}: {entry.key}.{language}: alias {alias!r} of "
+                        f"{entry.kind} {entry.name!r} is already alias {other_alias!r} of "
+                        f"{other.kind} {other.name!r} ({other.source}: {other.key}); if both "
+                        "are places that share the name, list it in both places' `shared`"
                     )
-                if elements in registered:
+                if (False, elements) in registered:
                     continue
                 owners.setdefault(words, (entry, alias))
-                registered.add(elements)
+                registered.add((False, elements))
                 letters = sum(
                     len(word) + (1 if op in ("k", "l", "~") else 0) for op, word in elements
                 )
@@ -362,6 +390,7 @@ def compile_entries(entries: Iterable[Entry], source: str) -> Matcher:
             plain=strict is None or all(fold_key(word) == word for _, word in strict),
             endings=endings[spec.endings],
             priority=priorities[index],
+            overlay=spec.term.kind == "term",
         )
         for key, how, after in keys:
             if how not in (_WALK, _GAP):
@@ -460,14 +489,34 @@ def _ligature_spellings(key: str) -> list[str]:
     return spellings
 
 
+def _shared_key(alias: str) -> str:
+    return " ".join(alias.casefold().split())
+
+
+def _sharing(entries: list[Entry]) -> dict[str, tuple[Entry, ...]]:
+    """The places that list each shared alias, in file order; each alias needs two or more."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for alias in entry.shared:
+            groups.setdefault(_shared_key(alias), []).append(entry)
+    for alias, group in groups.items():
+        if len(group) < 2:
+            entry = group[0]
+            raise WatchlistError(
+                f"{entry.source}: {entry.key}.shared: no other place lists {alias!r} as shared"
+            )
+    return {alias: tuple(group) for alias, group in groups.items()}
+
+
 def _alias_patterns(
-    entry: Entry, language: str, alias: str, source: str
+    entry: Entry, language: str, alias: str
 ) -> list[tuple[bool, tuple[Element, ...]]]:
     """``(is_literal, elements)`` for every spelling of one alias."""
     name_like = entry.kind in _NAME_KINDS
     inflect = name_like and language in _INFLECTING
     results: list[tuple[bool, tuple[Element, ...]]] = []
-    for text in _expand_groups(alias, entry, language, source):
+    source = entry.source
+    for text in _expand_groups(alias, entry, language):
         words = [(m.group(1), m.group(2) == "*") for m in ALIAS_TOKEN_RE.finditer(text)]
         if not words:
             raise WatchlistError(f"{source}: {entry.key}.{language}: alias {alias!r} has no words")
@@ -513,8 +562,9 @@ def _stem(key: str) -> str:
     return key
 
 
-def _expand_groups(alias: str, entry: Entry, language: str, source: str) -> list[str]:
+def _expand_groups(alias: str, entry: Entry, language: str) -> list[str]:
     """Expand ``(a|b|)`` alternatives into plain alias texts."""
+    source = entry.source
     parts = _GROUP_RE.split(alias)
     if "(" in "".join(parts[0::2]) or ")" in "".join(parts[0::2]):
         raise WatchlistError(

@@ -67,7 +67,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from monitor.match.patterns import Hit
-from monitor.match.watchlist import Rule
+from monitor.match.watches import Watch
 from monitor.models import SEVERITIES
 
 _ANCHOR_KINDS = ("place", "actor")
@@ -84,13 +84,19 @@ class Evidence:
     spread: int  # how many sentences the incident and its anchors span (1: one sentence)
     caused: bool  # the window holds a hostile cause (a hostile incident or a military term)
     counted: tuple[Hit, ...]  # the incidents that set the severity
+    # The factors of ``value``: I(s), A(s), 1 + C(s) and 1 + X(s) of the module docstring.
+    incident_weight: float = 0.0
+    anchor_sum: float = 0.0
+    boost: float = 1.0
+    damping: float = 1.0
+    scale: float = 1.0  # title_factor in the title, x topic_factor under a headline topic
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of one watch for one article."""
 
-    rule: Rule
+    watch: Watch
     flagged: bool
     score: float
     severity: str
@@ -102,14 +108,16 @@ class Verdict:
     topic: tuple[Hit, ...] = ()  # topic exclusions of a title without a hostile incident
     uncaused: bool = False  # casualty terms counted little: no hostile cause in their window
     crossings: tuple[Hit, ...] = ()  # other borders' crossings that left out a checkpoint
+    evidence: tuple[Evidence, ...] = ()  # every sentence's evidence, strongest first
+    scattered: float = 0.0  # what incidents and anchors that never meet added
 
 
 def _hostile(hit: Hit) -> bool:
     return hit.term.kind == "incident" and hit.term.entry.role == "hostile"
 
 
-def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
-    """Apply ``rule`` to the hits of one article (already restricted to this watch)."""
+def evaluate(watch: Watch, hits: Sequence[Hit]) -> Verdict:
+    """The border score of one article's hits (already restricted to this watch)."""
     by_sentence: dict[int, list[Hit]] = {}
     for hit in hits:
         by_sentence.setdefault(hit.sentence, []).append(hit)
@@ -143,32 +151,32 @@ def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
                 incidents = [hit for hit in incidents if hit.term.entry.role != "crossing"]
                 if not incidents:
                     continue
-        found, strongest, discounted = _evidence(rule, sentence, incidents, by_sentence, summaries)
+        found, strongest, discounted = _evidence(watch, sentence, incidents, by_sentence, summaries)
         uncaused = uncaused or discounted
         if found is None:
             unanchored = max(unanchored, strongest)
         else:
             evidence.append(found)
     if topic:
-        evidence = [_scaled(item, rule.topic_factor) for item in evidence]
+        evidence = [_scaled(item, watch.topic_factor) for item in evidence]
     evidence.sort(key=lambda e: (-e.value, e.sentence))
     cooc = sum(item.value / rank for rank, item in enumerate(evidence, start=1))
     anchors = _distinct(hit for hit in hits if hit.term.kind in _ANCHOR_KINDS)
-    anchor_total = min(rule.anchor_cap, sum(hit.term.weight for hit in anchors))
-    scattered = rule.scattered_factor * unanchored * anchor_total
+    anchor_total = min(watch.anchor_cap, sum(hit.term.weight for hit in anchors))
+    scattered = watch.scattered_factor * unanchored * anchor_total
     exclusions = tuple(_distinct(hit for hit in hits if hit.term.kind == "exclude"))
     best = evidence[0] if evidence else None
     strength = best.value if best else 0.0
-    penalty = min(rule.exclude_cap, sum(hit.term.weight for hit in exclusions))
-    if rule.strong_evidence and not topic:
-        penalty *= max(0.0, 1.0 - strength / rule.strong_evidence)
+    penalty = min(watch.exclude_cap, sum(hit.term.weight for hit in exclusions))
+    if watch.strong_evidence and not topic:
+        penalty *= max(0.0, 1.0 - strength / watch.strong_evidence)
     score = round(cooc + scattered - penalty, 3)
-    flagged = score >= rule.threshold and (best is not None or scattered > 0)
+    flagged = score >= watch.threshold and (best is not None or scattered > 0)
     return Verdict(
-        rule=rule,
+        watch=watch,
         flagged=flagged,
         score=score,
-        severity=_severity(rule, evidence) if flagged else "none",
+        severity=severity_of(watch, evidence) if flagged else "none",
         best=best,
         has_incident=bool(evidence) or unanchored > 0,
         anchors=tuple(hit.term.canonical for hit in anchors),
@@ -177,6 +185,8 @@ def evaluate(rule: Rule, hits: Sequence[Hit]) -> Verdict:
         topic=topic,
         uncaused=uncaused,
         crossings=tuple(_distinct(crossings)),
+        evidence=tuple(evidence),
+        scattered=round(scattered, 3),
     )
 
 
@@ -216,7 +226,7 @@ def _summary(hits: Sequence[Hit]) -> _Summary:
 
 
 def _evidence(
-    rule: Rule,
+    watch: Watch,
     sentence: int,
     incidents: list[Hit],
     by_sentence: dict[int, list[Hit]],
@@ -234,7 +244,7 @@ def _evidence(
             own = by_sentence.get(other)
             summary = summaries[other] = _summary(own) if own else _EMPTY
         caused = caused or summary.cause
-        factor = 1.0 if other == sentence else rule.neighbour_factor
+        factor = 1.0 if other == sentence else watch.neighbour_factor
         for name, (weight, hit) in summary.anchors.items():
             value = weight * factor
             if value > anchor_weight.get(name, (0.0, hit))[0]:
@@ -249,7 +259,7 @@ def _evidence(
         counted = [hit for hit in incidents if hit.term.entry.role != "casualty"]
         discounted = len(counted) < len(incidents)
 
-    casualty = 1.0 if caused else rule.casualty_factor
+    casualty = 1.0 if caused else watch.casualty_factor
 
     def effective(hit: Hit) -> float:
         term = hit.term
@@ -257,13 +267,13 @@ def _evidence(
 
     strongest = max(incidents, key=lambda hit: (effective(hit), -hit.start))
     incident_weight = effective(strongest)
-    anchor_sum = min(rule.anchor_cap, sum(value for value, _ in anchor_weight.values()))
+    anchor_sum = min(watch.anchor_cap, sum(value for value, _ in anchor_weight.values()))
     if anchor_sum <= 0:
         return None, incident_weight, discounted
-    context = min(rule.context_cap, rule.context_step * sum(context_weight.values()))
-    value = incident_weight * anchor_sum * (1.0 + context) / (1.0 + sum(excluded.values()))
-    if sentence == 0:
-        value *= rule.title_factor
+    context = min(watch.context_cap, watch.context_step * sum(context_weight.values()))
+    damping = 1.0 + sum(excluded.values())
+    scale = watch.title_factor if sentence == 0 else 1.0
+    value = incident_weight * anchor_sum * (1.0 + context) / damping * scale
     anchors = tuple(sorted((hit for _, hit in anchor_weight.values()), key=lambda h: h.start))
     lines = {hit.sentence for hit in anchors} | {sentence}
     found = Evidence(
@@ -274,20 +284,25 @@ def _evidence(
         spread=max(lines) - min(lines) + 1,
         caused=caused,
         counted=tuple(counted),
+        incident_weight=incident_weight,
+        anchor_sum=anchor_sum,
+        boost=1.0 + context,
+        damping=damping,
+        scale=scale,
     )
     return found, incident_weight, discounted
 
 
 def _scaled(item: Evidence, factor: float) -> Evidence:
-    return replace(item, value=item.value * factor)
+    return replace(item, value=item.value * factor, scale=item.scale * factor)
 
 
-def _severity(rule: Rule, evidence: list[Evidence]) -> str:
+def severity_of(watch: Watch, evidence: list[Evidence]) -> str:
     ranks = []
     for item in evidence:
         for hit in item.counted:
             rank = SEVERITIES.index(hit.term.entry.severity)
-            if hit.term.entry.severity == "critical" and item.sentence > rule.lead_sentences:
+            if hit.term.entry.severity == "critical" and item.sentence > watch.lead_sentences:
                 rank = SEVERITIES.index("high")
             ranks.append(rank)
     # Flagged on scattered mentions alone: "low"; otherwise the gravest incident that counted.

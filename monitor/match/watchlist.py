@@ -1,9 +1,12 @@
-"""Reading and checking a watchlist file (TOML). Compiling it is ``patterns.py``'s job.
+"""Reading and checking watchlist files (TOML). Compiling them is ``patterns.py``'s job.
 
-The file has these top-level keys (all but ``watch`` and ``place`` optional)::
+A watchlist is one or more files: the gazetteer (``seeds/gazetteer/*.toml``) and the watches
+(``config/watches.toml``). Every file may hold any of these top-level keys; together they need
+at least one watch and one place::
 
     schema = 1
-    [watch.NAME]            # one table per watch: a name and the scoring parameters (``Rule``)
+    [watch.NAME]            # a watch: scorer, threshold, rules (see ``watches.py``)
+    [groups]                # entity groups for the watches' queries (see ``watches.py``)
     [[place]]               # gazetteer: name, country, kind, lat, lon, aliases
     [[actor]]               # states, ministries, border services, missions, leaders
     [[incident]]            # incident vocabulary: name, severity, weight, aliases
@@ -27,6 +30,12 @@ Entries may also give a ``weight`` (places default to 3, provinces and regions t
 they count only when written with a capital letter and not as the first word of a sentence.
 ``watches`` restricts an entry to some watches (by default it serves all of them).
 
+Places may say how context resolves an ambiguous name (see ``resolve.py``): ``person_name =
+true`` for a place name that is also a personal name (Lachin, Ararat, Jabrayil: "Lachin
+Mammadova" is a person), and ``shared`` for aliases that several places have (Martuni is a town
+in Gegharkunik and the Armenian name of Khojavend): each such place lists the alias in its own
+``shared``, and the places mentioned around it decide which one a text means.
+
 ``role`` tells the scoring rule (``rules.py``) what an entry is, where that matters:
 
 - incidents: ``casualty`` (someone died or was hurt: it says nothing of the cause), ``hostile``
@@ -38,24 +47,27 @@ they count only when written with a capital letter and not as the first word of 
   culture, the economy, sport) or ``crossing`` (a crossing point on another border).
 
 Any problem raises ``WatchlistError`` naming the file and the key, e.g.
-``watchlist.toml: place[3].lattitude: unknown key``.
+``places.toml: place[3].lattitude: unknown key (did you mean 'lat'?)``.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from monitor.match.normalise import word_set
+from monitor.match.query import Node
+from monitor.match.reader import Reader, WatchlistError
+from monitor.match.watches import Watch, read_groups, read_watches
 from monitor.models import SEVERITIES, Place
+
+__all__ = ["Document", "Entry", "WatchlistError", "merge", "parse_document"]
 
 LANGUAGES = ("en", "ru", "hy", "az")
 PLACE_KINDS = word_set(
-    "town city village province district region lake mountain bridge road crossing"
+    "town city village province district region lake mountain height river bridge road crossing"
 )
 SCOPES = ("article", "sentence")
 ROLES = {
@@ -64,32 +76,7 @@ ROLES = {
     "context": ("military",),
     "exclude": ("topic", "crossing"),
 }
-_WATCH_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-
-
-class WatchlistError(ValueError):
-    """A watchlist file that cannot be read, or that breaks its schema."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One watch: its name and the parameters of the scoring rule (see ``rules.py``)."""
-
-    name: str
-    title: str = ""
-    threshold: float = 6.0  # score at or above which an article is flagged
-    title_factor: float = 1.5  # evidence found in the title counts this much more
-    neighbour_factor: float = 0.5  # an anchor in the next or previous sentence counts this much
-    anchor_cap: float = 8.0  # most that the places and actors of one window can add up to
-    context_step: float = 0.25  # boost per unit of context weight in a window ...
-    context_cap: float = 0.5  # ... up to this much (0.5 = evidence x 1.5)
-    scattered_factor: float = 0.15  # incidents and anchors that never meet count this little
-    exclude_cap: float = 10.0  # most that exclusion contexts can subtract
-    strong_evidence: float = 12.0  # one sentence this strong cancels the exclusion penalty
-    lead_sentences: int = 3  # deaths here (or in the title) make the severity critical
-    casualty_factor: float = 0.25  # casualty words without a hostile cause count this much
-    topic_factor: float = 0.1  # evidence counts this much under a headline topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,158 +96,101 @@ class Entry:
     side: str = ""  # actors: "AM", "AZ", ... or ""
     role: str = ""  # see ROLES: "casualty", "hostile", "military", "topic", "crossing" or ""
     place: Place | None = None
+    source: str = ""  # the file it comes from
+    person_name: bool = False  # places: also a personal name (Lachin, Ararat, Jabrayil)
+    shared: frozenset[str] = frozenset()  # places: aliases other places also have (Martuni)
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A checked watchlist file."""
+    """A checked watchlist or watches file (or several, merged)."""
 
     source: str
-    rules: tuple[Rule, ...]
+    watches: tuple[Watch, ...]
     entries: tuple[Entry, ...]
+    groups: dict[str, tuple[str, Node]] = field(default_factory=dict)
 
 
 _DEFAULT_WEIGHT = {"place": 3.0, "actor": 1.5, "context": 1.0, "exclude": 2.0, "mask": 0.0}
 _REGION_KINDS = frozenset({"province", "region"})
 _COMMON = frozenset({"name", "weight", "watches", "note", *LANGUAGES})
 _KEYS = {
-    "place": _COMMON | {"country", "kind", "lat", "lon", "capitalised"},
+    "place": _COMMON | {"country", "kind", "lat", "lon", "capitalised", "person_name", "shared"},
     "actor": _COMMON | {"side", "capitalised", "role"},
     "incident": _COMMON | {"severity", "capitalised", "role"},
     "context": _COMMON | {"role"},
     "exclude": _COMMON | {"group", "scope", "role"},
     "mask": frozenset({"name", "note", *LANGUAGES}),
 }
-_RULE_FIELDS = {f.name: f for f in fields(Rule) if f.name != "name"}
-
-
-class _Reader:
-    """Typed access to parsed TOML that reports problems as ``file: key: message``."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, message: str) -> WatchlistError:
-        return WatchlistError(f"{self.source}: {key}: {message}")
-
-    def table(self, value: object, key: str) -> Mapping[str, object]:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"expected a table, got {type(value).__name__}")
-        return value
-
-    def check_keys(self, table: Mapping[str, object], allowed: frozenset[str], key: str) -> None:
-        for name in table:
-            if name not in allowed:
-                expected = ", ".join(sorted(allowed))
-                where = f"{key}.{name}" if key else name
-                raise self.fail(where, f"unknown key (expected one of: {expected})")
-
-    def text(
-        self, table: Mapping[str, object], name: str, key: str, default: str | None = None
-    ) -> str:
-        value = table.get(name, default)
-        if value is None:
-            raise self.fail(f"{key}.{name}", "missing")
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{key}.{name}", "expected a non-empty string")
-        return value.strip()
-
-    def number(
-        self, table: Mapping[str, object], name: str, key: str, default: float | None = None
-    ) -> float:
-        value = table.get(name, default)
-        if value is None:
-            raise self.fail(f"{key}.{name}", "missing")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise self.fail(f"{key}.{name}", "expected a number")
-        return float(value)
-
-    def strings(self, table: Mapping[str, object], name: str, key: str) -> tuple[str, ...]:
-        value = table.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(f"{key}.{name}", "expected a list of non-empty strings")
-        return tuple(v.strip() for v in value)
-
-    def choice(
-        self,
-        table: Mapping[str, object],
-        name: str,
-        key: str,
-        options: tuple[str, ...] | frozenset[str],
-        default: str | None = None,
-    ) -> str:
-        value = self.text(table, name, key, default)
-        if value not in options:
-            raise self.fail(
-                f"{key}.{name}", f"{value!r} is not one of {', '.join(sorted(options))}"
-            )
-        return value
 
 
 def parse_document(data: str, source: str) -> Document:
-    """Check the text of a watchlist file and return its watches and entries."""
-    reader = _Reader(source)
+    """Check the text of one watchlist or watches file: its watches, entries and groups.
+
+    Whether the watches and entries of all files fit together is ``merge``'s question.
+    """
+    reader = Reader(source)
     try:
         raw = tomllib.loads(data)
     except tomllib.TOMLDecodeError as exc:
         raise WatchlistError(f"{source}: not valid TOML: {exc}") from exc
-    reader.check_keys(raw, frozenset({"schema", "watch", *_KEYS}), "")
+    reader.check_keys(raw, frozenset({"schema", "watch", "groups", *_KEYS}), "")
     if raw.get("schema", 1) != 1:
         raise reader.fail("schema", "unsupported schema version (expected 1)")
-    rules = _read_rules(reader, raw.get("watch"))
-    names = frozenset(rule.name for rule in rules)
+    watches = read_watches(reader, raw.get("watch"))
     entries: list[Entry] = []
     for kind in _KEYS:
         items = raw.get(kind, [])
         if not isinstance(items, list):
             raise reader.fail(kind, f"expected an array of tables ([[{kind}]])")
         for index, item in enumerate(items):
-            entries.append(_read_entry(reader, kind, item, f"{kind}[{index}]", names))
-    if not any(entry.kind == "place" for entry in entries):
-        raise reader.fail("place", "the watchlist has no places")
-    return Document(source=source, rules=rules, entries=tuple(entries))
+            entries.append(_read_entry(reader, kind, item, f"{kind}[{index}]"))
+    groups = read_groups(reader, raw.get("groups"))
+    return Document(source=source, watches=watches, entries=tuple(entries), groups=groups)
 
 
-def _read_rules(reader: _Reader, value: object) -> tuple[Rule, ...]:
-    if value is None:
-        raise reader.fail("watch", "missing: define at least one [watch.NAME] table")
-    watches = reader.table(value, "watch")
+def merge(documents: Sequence[Document]) -> Document:
+    """Join the files of one watchlist, checking that they fit together: at least one watch
+    and one place, no name defined twice, entries restricted to watches that exist."""
+    if not documents:
+        raise WatchlistError("no watchlist files given")
+    source = ", ".join(document.source for document in documents)
+    watches: dict[str, tuple[Watch, str]] = {}
+    groups: dict[str, tuple[str, Node]] = {}
+    for document in documents:
+        for watch in document.watches:
+            if watch.name in watches:
+                raise WatchlistError(
+                    f"{document.source}: watch.{watch.name}: already defined in "
+                    f"{watches[watch.name][1]}"
+                )
+            watches[watch.name] = (watch, document.source)
+        for name, (key, tree) in document.groups.items():
+            if name in groups:
+                raise WatchlistError(
+                    f"{document.source}: {key}: already defined in {groups[name][0]}"
+                )
+            groups[name] = (f"{document.source}: {key}", tree)
+    entries = tuple(entry for document in documents for entry in document.entries)
     if not watches:
-        raise reader.fail("watch", "define at least one [watch.NAME] table")
-    rules: list[Rule] = []
-    for name, body in watches.items():
-        key = f"watch.{name}"
-        if not _WATCH_NAME_RE.match(name):
-            raise reader.fail(key, "a watch name uses lower-case letters, digits and '-'")
-        table = reader.table(body, key)
-        reader.check_keys(table, frozenset(_RULE_FIELDS), key)
-        values: dict[str, Any] = {}
-        for field_name, spec in _RULE_FIELDS.items():
-            if field_name not in table:
-                continue
-            if spec.type == "str":
-                values[field_name] = reader.text(table, field_name, key)
-            elif spec.type == "int":
-                number = reader.number(table, field_name, key)
-                if number != int(number) or number < 0:
-                    raise reader.fail(f"{key}.{field_name}", "expected a whole number >= 0")
-                values[field_name] = int(number)
-            else:
-                number = reader.number(table, field_name, key)
-                if number < 0:
-                    raise reader.fail(f"{key}.{field_name}", "expected a number >= 0")
-                values[field_name] = number
-        rules.append(replace(Rule(name=name), **values))
-    return tuple(rules)
+        raise WatchlistError(f"{source}: no watch defined: add a [watch.NAME] table")
+    if not any(entry.kind == "place" for entry in entries):
+        raise WatchlistError(f"{source}: the watchlist has no places ([[place]] tables)")
+    for entry in entries:
+        unknown = sorted((entry.watches or frozenset()) - watches.keys())
+        if unknown:
+            raise WatchlistError(
+                f"{entry.source}: {entry.key}.watches: no watch named {unknown[0]!r}"
+            )
+    return Document(
+        source=source,
+        watches=tuple(watch for watch, _ in watches.values()),
+        entries=entries,
+        groups=groups,
+    )
 
 
-def _read_entry(
-    reader: _Reader, kind: str, item: object, key: str, watch_names: frozenset[str]
-) -> Entry:
+def _read_entry(reader: Reader, kind: str, item: object, key: str) -> Entry:
     table = reader.table(item, key)
     reader.check_keys(table, _KEYS[kind], key)
     name = reader.text(table, "name", key)
@@ -278,9 +208,6 @@ def _read_entry(
     watches: frozenset[str] | None = None
     if "watches" in table:
         watches = frozenset(reader.strings(table, "watches", key))
-        unknown = sorted(watches - watch_names)
-        if unknown:
-            raise reader.fail(f"{key}.watches", f"no watch named {unknown[0]!r}")
     entry = Entry(
         kind=kind,
         name=name,
@@ -289,6 +216,7 @@ def _read_entry(
         capitalised=capitalised,
         watches=watches,
         key=key,
+        source=reader.source,
     )
     if "role" in table:
         entry = replace(entry, role=reader.choice(table, "role", key, ROLES[kind]))
@@ -311,7 +239,7 @@ def _read_entry(
     return replace(entry, weight=weight, side=side)
 
 
-def _read_place(reader: _Reader, table: Mapping[str, object], entry: Entry) -> Entry:
+def _read_place(reader: Reader, table: Mapping[str, object], entry: Entry) -> Entry:
     key = entry.key
     country = reader.text(table, "country", key)
     if not _COUNTRY_RE.match(country):
@@ -326,10 +254,17 @@ def _read_place(reader: _Reader, table: Mapping[str, object], entry: Entry) -> E
     default = 2.0 if place_kind in _REGION_KINDS else entry.weight
     weight = _positive(reader, reader.number(table, "weight", key, default), key)
     place = Place(name=entry.name, lat=lat, lon=lon, country=country, kind=place_kind)
-    return replace(entry, weight=weight, place=place)
+    person_name = table.get("person_name", False)
+    if not isinstance(person_name, bool):
+        raise reader.fail(f"{key}.person_name", "expected true or false")
+    shared = frozenset(reader.strings(table, "shared", key))
+    stray = sorted(shared - {alias for _, alias in entry.aliases})
+    if stray:
+        raise reader.fail(f"{key}.shared", f"{stray[0]!r} is not one of the entry's aliases")
+    return replace(entry, weight=weight, place=place, person_name=person_name, shared=shared)
 
 
-def _positive(reader: _Reader, weight: float, key: str) -> float:
+def _positive(reader: Reader, weight: float, key: str) -> float:
     if weight <= 0:
         raise reader.fail(f"{key}.weight", "expected a number > 0")
     return weight

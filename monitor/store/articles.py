@@ -107,6 +107,9 @@ def save_items(
                 db.table("matches").insert_all(
                     {"article_id": article_id, **asdict(m)} for m in item.verdict.matches
                 )
+                db.table("firings").insert_all(
+                    {"article_id": article_id, **asdict(f)} for f in item.verdict.fired
+                )
                 draft = draft_alert(item, article_id)
                 if draft is not None:
                     alert_id = add_alert(db, article_id, draft, destinations, now)

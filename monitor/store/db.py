@@ -147,6 +147,27 @@ def m001_initial(db: Database) -> None:
     db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
 
 
+@migrations()
+def m002_firings(db: Database) -> None:
+    """What made up each stored verdict: the rules and weights that fired, per watch."""
+    db.table("firings").create(
+        {
+            "id": int,
+            "article_id": int,
+            "watch": str,
+            "rule": str,
+            "weight": float,
+            "severity": str,
+            "detail": str,
+            "sentence": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("firings").create_index(["article_id"])
+    db.table("firings").create_index(["watch", "rule"])
+
+
 def open_db(path: Path) -> Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     try:

@@ -71,6 +71,12 @@ def get_article(db: Database, article_id: int) -> dict[str, Any] | None:
         "order by weight desc, id",
         [article_id],
     )
+    article["fired"] = _rows(
+        db,
+        "select watch, rule, weight, severity, detail, sentence from firings "
+        "where article_id = ? order by id",
+        [article_id],
+    )
     article["alerts"] = _rows(
         db,
         "select a.alert_key, a.created_at, d.destination, d.status, d.attempts, d.last_error "
