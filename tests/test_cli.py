@@ -41,6 +41,12 @@ def test_check_json_on_the_seed_article() -> None:
     places = {p["name"]: p for p in verdict["places"]}
     assert {"Goris", "Kapan", "Jermuk"} <= set(places)
     assert places["Jermuk"]["lat"] == pytest.approx(39.84, abs=0.05)
+    # The rules and weights that fired, and the sentence each rests on.
+    fired = verdict["fired"]
+    assert sum(part["weight"] for part in fired) == pytest.approx(verdict["score"], abs=0.01)
+    best = max(fired, key=lambda part: part["weight"])
+    assert best["rule"] == "co-occurrence" and "Goris" in best["sentence"]
+    assert "incident 'shelling'" in best["detail"] and "anchors" in best["detail"]
 
 
 def test_check_several_inputs_text_html_and_url(tmp_path: Path, demo_site: LocalSite) -> None:
@@ -98,6 +104,7 @@ def test_review_commands_after_a_run(tmp_path: Path, demo_site: LocalSite) -> No
     shown = invoke("--config", str(config), "show", str(seed["id"])).output
     assert "FLAGGED" in shown and "Goris" in shown and "Blinken" in shown
     assert "evidence:" in shown and "«" in shown
+    assert "rule [armenia-azerbaijan-border] co-occurrence +" in shown
     missing = CliRunner().invoke(main, ["--config", str(config), "show", "9999"])
     assert missing.exit_code == 1 and "no article" in missing.output
 

@@ -106,6 +106,11 @@ def test_once_end_to_end(
     assert places["Goris"]["lat"] == pytest.approx(39.51, abs=0.05)
     assert places["Kapan"]["lon"] == pytest.approx(46.40, abs=0.05)
     assert rows(db, "select count(*) as n from matches where article_id = ?", [seed["id"]])[0]["n"]
+    # The rules and weights behind the score are stored with it, and add up to it.
+    parts = rows(db, "select * from firings where article_id = ?", [seed["id"]])
+    assert {p["watch"] for p in parts} == {"armenia-azerbaijan-border"}
+    assert any(p["rule"] == "co-occurrence" and "Goris" in p["detail"] for p in parts)
+    assert sum(p["weight"] for p in parts) == pytest.approx(seed["score"], abs=0.01)
 
     # The syndicated copy is an entry pointing at the same article: stored once.
     (copy,) = rows(db, "select * from entries where url like '%shelling-copy%'")

@@ -490,7 +490,7 @@ def _ligature_spellings(key: str) -> list[str]:
 
 
 def _shared_key(alias: str) -> str:
-    return " ".join(alias.casefold().split())
+    return " ".join(loose_key(word) for word in alias.split())
 
 
 def _sharing(entries: list[Entry]) -> dict[str, tuple[Entry, ...]]:
@@ -498,7 +498,9 @@ def _sharing(entries: list[Entry]) -> dict[str, tuple[Entry, ...]]:
     groups: dict[str, list[Entry]] = {}
     for entry in entries:
         for alias in entry.shared:
-            groups.setdefault(_shared_key(alias), []).append(entry)
+            group = groups.setdefault(_shared_key(alias), [])
+            if entry not in group:
+                group.append(entry)
     for alias, group in groups.items():
         if len(group) < 2:
             entry = group[0]

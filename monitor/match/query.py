@@ -151,6 +151,8 @@ class _Parser:
         token = self.peek()
         if token is not None:
             raise self.fail(f"unexpected {token.value!r}", token)
+        if isinstance(node, Not):
+            raise self.fail("a query needs at least one term that is not negated")
         return node
 
     def or_expr(self) -> Node:
