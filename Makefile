@@ -26,8 +26,8 @@ demo: $(STAMP)
 	$(BIN)/news-monitor demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check monitor tests
-	$(BIN)/ruff format --check monitor tests
+	$(BIN)/ruff check monitor tests benchmarks
+	$(BIN)/ruff format --check monitor tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

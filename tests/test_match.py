@@ -955,7 +955,7 @@ def test_default_watchlist_contents(watchlist: Watchlist) -> None:
     names = [place.name for place in watchlist.places]
     assert len(names) == len(set(names))
     for place in watchlist.places:  # the two countries and the former line of contact
-        assert 38.8 <= place.lat <= 41.3 and 44.7 <= place.lon <= 47.2, place
+        assert 38.3 <= place.lat <= 41.4 and 44.3 <= place.lon <= 47.5, place
         assert place.country in ("AM", "AZ")
     countries = {place.country for place in watchlist.places}
     assert countries == {"AM", "AZ"}

@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from monitor import paths
 from monitor.match import query
@@ -159,6 +160,8 @@ def load_watchlist(files: Sequence[Path] | Path | None = None) -> Watchlist:
                     except ValueError as exc:
                         raise WatchlistError(f"{document.source}: {rule.key}: {exc}") from exc
             rules.append(replace(rule, tree=tree))
+        # Rules that only set a severity matter only to a flagged article: they go last.
+        rules.sort(key=lambda rule: rule.weight == 0)
         watches.append(replace(watch, rules=tuple(rules)))
     terms = []
     for literal in sorted(rule_literals(watches, {})):
@@ -190,8 +193,7 @@ def _literal_test(literal: str) -> HitTest:
     return lambda hit: hit.term.kind == "term" and hit.term.canonical == literal
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """One watch's judgement of one article."""
 
     watch: Watch
@@ -206,8 +208,15 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
     """Match one article against every watch of ``watchlist``. Pure and deterministic."""
     text = prepare(article.title or "", article.text or "")
     found = watchlist.matcher.find(text)
-    hits, notes = resolve([hit for hit in found if hit.term.kind not in ("mask", "term")], text)
-    terms = [hit for hit in found if hit.term.kind == "term"]
+    named: list[Hit] = []
+    terms: list[Hit] = []
+    for hit in found:
+        kind = hit.term.kind
+        if kind == "term":
+            terms.append(hit)
+        elif kind != "mask":
+            named.append(hit)
+    hits, notes = resolve(named, text)
     outcomes = [_judge(watch, hits, terms, text, watchlist.tests) for watch in watchlist.watches]
     flagged = sorted((o for o in outcomes if o.flagged), key=lambda o: -o.score)
     top = flagged[0] if flagged else max(outcomes, key=lambda o: o.score)
@@ -219,7 +228,7 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
     places: dict[str, Place] = {}
     matches: list[Match] = []
     full, sentence = text.full, text.sentence
-    for hit in (*hits, *rule_matches(outcomes)):
+    for hit in (*hits, *rule_matches(outcomes)) if terms else hits:
         term = hit.term
         place = term.entry.place
         if place is not None and place.name not in places:
@@ -245,6 +254,17 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
     )
 
 
+def _would_flag(
+    watch: Watch,
+    verdict: Verdict | None,
+    fired: list[tuple[QueryRule, tuple[query.Occurrence, ...]]],
+) -> bool:
+    added = sum(rule.weight for rule, _ in fired)
+    if verdict is None:
+        return bool(fired) and added >= watch.threshold
+    return verdict.score + added >= watch.threshold
+
+
 def _judge(
     watch: Watch,
     hits: Sequence[Hit],
@@ -255,13 +275,18 @@ def _judge(
     name = watch.name
     own = [hit for hit in hits if (only := hit.term.entry.watches) is None or name in only]
     verdict = evaluate(watch, own) if watch.scorer == "border" else None
-    fired = []
-    for rule in watch.rules:
-        pool = [*own, *terms]
+    fired: list[tuple[QueryRule, tuple[query.Occurrence, ...]]] = []
+    pool: list[Hit] | None = None
+    for rule in watch.rules:  # rules that only set a severity come last (see load_watchlist)
+        if rule.weight == 0 and not _would_flag(watch, verdict, fired):
+            break
+        if pool is None:
+            pool = [*own, *terms]
+        chosen = pool
         if rule.where != "article":
             last = 0 if rule.where == "title" else watch.lead_sentences
-            pool = [hit for hit in pool if hit.sentence <= last]
-        held, occurrences = query.evaluate(rule.tree, query.Context(text.full, pool, tests))
+            chosen = [hit for hit in pool if hit.sentence <= last]
+        held, occurrences = query.evaluate(rule.tree, query.Context(text.full, chosen, tests))
         if held:
             fired.append((rule, tuple(occurrences)))
     added = sum(rule.weight for rule, _ in fired)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from monitor.match.normalise import Text
@@ -27,26 +26,23 @@ def reason(outcome: Outcome, hits: Sequence[Hit], text: Text) -> str:
         if not outcome.fired:
             return f"no rule held; score 0 {compare} {watch.threshold:g}"
         return f"rules {held}; score {outcome.score:g} {compare} {watch.threshold:g}"
-    verdict = replace(outcome.verdict, flagged=outcome.flagged, score=outcome.score)
-    line = _border(verdict, hits, text)
+    line = _border(outcome.verdict, outcome.flagged, outcome.score, hits, text)
     return line + (f"; rules {held}" if held else "")
 
 
-def _border(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
+def _border(verdict: Verdict, flagged: bool, score: float, hits: Sequence[Hit], text: Text) -> str:
     watch = verdict.watch
-    if verdict.flagged and verdict.best is not None:
-        line = f"{_evidence(verdict.best, text)}; score {verdict.score:.1f} >= {watch.threshold:g}"
-        return line + _notes(verdict, text)
-    if verdict.flagged:
+    if flagged and verdict.best is not None:
+        line = f"{_evidence(verdict.best, text)}; score {score:.1f} >= {watch.threshold:g}"
+        return line + _notes(verdict, flagged, text)
+    if flagged:
         incident = _first_incident(hits, text)
         return (
             f"incident '{incident}' and {_names(verdict.anchors)} in separate parts of the "
-            f"article; score {verdict.score:.1f} >= {watch.threshold:g}"
-        ) + _notes(verdict, text)
+            f"article; score {score:.1f} >= {watch.threshold:g}"
+        ) + _notes(verdict, flagged, text)
     if verdict.best is not None:
-        line = (
-            f"{_evidence(verdict.best, text)}, but score {verdict.score:.1f} < {watch.threshold:g}"
-        )
+        line = f"{_evidence(verdict.best, text)}, but score {score:.1f} < {watch.threshold:g}"
     elif verdict.crossings and not verdict.has_incident:
         shown = ", ".join(_quoted(hit, text) for hit in verdict.crossings[:3])
         line = f"only a checkpoint at a crossing on another border ({shown})"
@@ -56,7 +52,7 @@ def _border(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
         line = f"no incident terms (mentions {_names(verdict.anchors)})"
     else:
         line = "no incident terms and no border places or actors"
-    line += _notes(verdict, text)
+    line += _notes(verdict, flagged, text)
     if verdict.exclusions:
         shown = ", ".join(
             f"{hit.term.entry.group} '{text.full[hit.start : hit.end]}'"
@@ -68,7 +64,7 @@ def _border(verdict: Verdict, hits: Sequence[Hit], text: Text) -> str:
     return line
 
 
-def _notes(verdict: Verdict, text: Text) -> str:
+def _notes(verdict: Verdict, flagged: bool, text: Text) -> str:
     """What the rule discounted: the headline topic, uncaused casualties, other crossings."""
     watch = verdict.watch
     notes = []
@@ -83,7 +79,7 @@ def _notes(verdict: Verdict, text: Text) -> str:
         notes.append(
             f"casualty words without a hostile cause (x{watch.casualty_factor:g}, no severity)"
         )
-    if verdict.crossings and (verdict.has_incident or verdict.flagged):
+    if verdict.crossings and (verdict.has_incident or flagged):
         shown = ", ".join(_quoted(hit, text) for hit in verdict.crossings[:3])
         notes.append(f"checkpoint at a crossing on another border ({shown}) not counted")
     return "".join(f"; {note}" for note in notes)

@@ -81,7 +81,7 @@ _ENDINGS = {
     "armenian": word_set("ի ը ն ում ից ով ին ու ումը յի յում յից յով յին յը"),
     "latin": word_set(
         "a ə e i u ya yə ye yi yu da də de ta tə te dan dən den tan tən ten in un nin nun ni nu "
-        "na nə ne la lə le li lu daki dəki deki dakini dəkini"
+        "na nə ne la lə le li lu daki dəki deki dakini dəkini nda ndə ndan ndən ndakı ndəki nı"
     ),
 }
 _ENDINGS["latin"] = frozenset(

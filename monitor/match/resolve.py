@@ -66,7 +66,11 @@ def resolve(hits: Sequence[Hit], text: Text) -> tuple[list[Hit], list[str]]:
     full = text.full
     for hit in hits:
         entry = hit.term.entry
-        if hit.term.kind == "place":
+        if hit.term.kind == "place" and (
+            entry.person_name
+            or hit.term.alternatives
+            or full[hit.start - 1 : hit.start] in _OPENING
+        ):
             words = full[hit.start : hit.end]
             if entry.person_name and _person(full, hit):
                 notes.append(f"'{_around(full, hit)}' is a person, not the place {entry.name}")

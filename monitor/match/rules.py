@@ -5,9 +5,10 @@ The rule is a co-occurrence score, not a keyword list. Terms found in the articl
 
 - *incident* terms (shelling, opened fire, killed, drone, ceasefire violation, checkpoint, ...),
   each with a severity; their role says whether they are a *hostile* cause (fire, strikes, mines,
-  incursions, captures, fighting, provocations), a *casualty* (killed, wounded, casualties: death
-  and injury alone, which road accidents, earthquakes and crime also cause) or a *crossing*
-  (checkpoints and border crossing points);
+  incursions, captures, fighting, provocations), a *loss* (a death or wound that names its
+  hostile cause: killed in action, shrapnel; a hostile cause too), a *casualty* (killed,
+  wounded, casualties: death and injury alone, which road accidents, earthquakes and crime also
+  cause) or a *crossing* (checkpoints and border crossing points);
 - *anchors*: *places* on either side of the border and the former line of contact, and *actors*
   (Armenia, Azerbaijan, their defence ministries, armies and border services, the EU mission,
   Russian peacekeepers, the two leaders);
@@ -18,9 +19,9 @@ The rule is a co-occurrence score, not a keyword list. Terms found in the articl
   Kyrgyzstan–Tajikistan, India–Pakistan) and other borders and their crossing points.
 
 Sentence 0 is the title; the body follows. The *window* of a sentence *s* is s-1, s and s+1. A
-window has a *hostile cause* when it holds a hostile incident or a *military* actor or context
-(an army, a defence ministry, a border service, servicemen, positions, the line of contact, the
-enemy). For every sentence *s* that holds an incident term::
+window has a *hostile cause* when it holds a hostile or loss incident or a *military* actor or
+context (an army, a defence ministry, a border service, servicemen, positions, the line of
+contact, the enemy). For every sentence *s* that holds an incident term::
 
     w(t) = weight of incident t, x casualty_factor for a casualty term when s's window has no
            hostile cause ("a driver died near Goris" is not a border incident)
@@ -36,11 +37,14 @@ An incident without an anchor in its window gives nothing, so "shelling" in a Uk
 "fierce clash" at a chess board only count when they meet the region in one sentence or the next.
 
 The headline sets the topic: when the title holds a *topic* exclusion (an accident or disaster,
-remembrance, culture, the economy, sport, a metaphor) and no hostile incident of its own, every
+remembrance, culture, the economy, sport, a metaphor) and no hostile act of its own (a *loss*
+such as "fallen soldiers" does not count: remembrance is about losses), every
 e(s) is multiplied by topic_factor and the exclusion penalty below is not cancelled by strong
 evidence; a body recalling the shelling of 2020 under "Armenians mark the anniversary of the war"
 is remembrance, while "Azerbaijani forces shell Sotk" over a body that mentions an anniversary is
-still an incident.
+still an incident. Likewise a title about another conflict or border (an *elsewhere* exclusion:
+"Kyrgyz and Tajik border guards trade fire") that names no place or actor of the watch sets the
+topic, even with an incident in it: the body's comparison with Armenia and Azerbaijan is an aside.
 
 The article's score adds the sentence evidence with diminishing returns, a little for incidents
 and anchors that never meet, and subtracts the exclusion contexts unless the evidence is strong::
@@ -49,7 +53,8 @@ and anchors that never meet, and subtracts the exclusion contexts unless the evi
     scattered = scattered_factor x (largest unanchored w(t)) x (all anchors, <= cap)
     penalty   = min(exclude_cap, distinct exclusion weights in the article)
                 x max(0, 1 - e1 / strong_evidence)   (x 1 under a headline topic)
-    score     = cooc + scattered - penalty;  flagged when score >= threshold
+    score     = cooc + scattered - penalty;  flagged when score >= threshold, unless the only
+                evidence is casualty words with no hostile cause in their windows
 
 Severity comes from the incidents that met an anchor: each incident term has one in the
 watchlist (killed: critical; wounded, shelling, drone strikes, incursions, captured soldiers:
@@ -113,6 +118,12 @@ class Verdict:
 
 
 def _hostile(hit: Hit) -> bool:
+    """A hostile cause: fire, strikes, mines, incursions ..., or a loss in action."""
+    return hit.term.kind == "incident" and hit.term.entry.role in ("hostile", "loss")
+
+
+def _action(hit: Hit) -> bool:
+    """A hostile act itself (not a loss): it keeps a headline from being about a topic."""
     return hit.term.kind == "incident" and hit.term.entry.role == "hostile"
 
 
@@ -122,15 +133,16 @@ def evaluate(watch: Watch, hits: Sequence[Hit]) -> Verdict:
     for hit in hits:
         by_sentence.setdefault(hit.sentence, []).append(hit)
     title = by_sentence.get(0, [])
-    topic: tuple[Hit, ...] = ()
-    if not any(map(_hostile, title)):
-        topic = tuple(
-            _distinct(
-                hit
-                for hit in title
-                if hit.term.kind == "exclude" and hit.term.entry.role == "topic"
-            )
+    topical = set()
+    if not any(map(_action, title)):
+        topical.add("topic")
+    if not any(hit.term.kind in _ANCHOR_KINDS for hit in title):
+        topical.add("elsewhere")
+    topic = tuple(
+        _distinct(
+            hit for hit in title if hit.term.kind == "exclude" and hit.term.entry.role in topical
         )
+    )
     evidence: list[Evidence] = []
     unanchored = 0.0
     uncaused = False
@@ -171,7 +183,11 @@ def evaluate(watch: Watch, hits: Sequence[Hit]) -> Verdict:
     if watch.strong_evidence and not topic:
         penalty *= max(0.0, 1.0 - strength / watch.strong_evidence)
     score = round(cooc + scattered - penalty, 3)
-    flagged = score >= watch.threshold and (best is not None or scattered > 0)
+    # Deaths and injuries with no hostile cause anywhere near them never make a flag alone.
+    flagged = score >= watch.threshold and (
+        any(item.caused or item.incident.term.entry.role != "casualty" for item in evidence)
+        or scattered > 0
+    )
     return Verdict(
         watch=watch,
         flagged=flagged,
@@ -221,7 +237,7 @@ def _summary(hits: Sequence[Hit]) -> _Summary:
             if term.entry.scope == "sentence":
                 excluded[name] = weight
         elif kind == "incident":
-            cause = cause or term.entry.role == "hostile"
+            cause = cause or term.entry.role in ("hostile", "loss")
     return _Summary(anchors, contexts, excluded, cause)
 
 

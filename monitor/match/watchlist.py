@@ -39,12 +39,16 @@ in Gegharkunik and the Armenian name of Khojavend): each such place lists the al
 ``role`` tells the scoring rule (``rules.py``) what an entry is, where that matters:
 
 - incidents: ``casualty`` (someone died or was hurt: it says nothing of the cause), ``hostile``
-  (a hostile cause: fire, strikes, mines, incursions, captures, fighting) or ``crossing`` (a
-  checkpoint or border crossing point);
+  (a hostile cause: fire, strikes, mines, incursions, captures, fighting), ``loss`` (a death or
+  wound that names its hostile cause: "killed in action", "shrapnel"; a cause by itself, but a
+  headline about remembrance still sets the topic) or ``crossing`` (a checkpoint or border
+  crossing point);
 - actors and context: ``military`` (armies, defence ministries, border services, servicemen,
   positions, the line of contact, the enemy);
 - exclusions: ``topic`` (in a title it sets the article's topic: an accident, remembrance,
-  culture, the economy, sport) or ``crossing`` (a crossing point on another border).
+  culture, the economy, sport), ``elsewhere`` (another conflict or border: in a title that names
+  no place or actor of the watch it sets the topic too) or ``crossing`` (a crossing point on
+  another border).
 
 Any problem raises ``WatchlistError`` naming the file and the key, e.g.
 ``places.toml: place[3].lattitude: unknown key (did you mean 'lat'?)``.
@@ -71,10 +75,10 @@ PLACE_KINDS = word_set(
 )
 SCOPES = ("article", "sentence")
 ROLES = {
-    "incident": ("casualty", "hostile", "crossing"),
+    "incident": ("casualty", "hostile", "loss", "crossing"),
     "actor": ("military",),
     "context": ("military",),
-    "exclude": ("topic", "crossing"),
+    "exclude": ("topic", "elsewhere", "crossing"),
 }
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
