@@ -294,7 +294,7 @@ def _judge(
         score = round(verdict.score + added, 3)
         evidence = verdict.best is not None or verdict.scattered > 0
         flagged = score >= watch.threshold and (evidence or any(r.weight > 0 for r, _ in fired))
-        base = severity_of(watch, list(verdict.evidence))
+        base = verdict.severity if verdict.flagged else severity_of(watch, list(verdict.evidence))
     else:
         score = round(added, 3)
         flagged = score >= watch.threshold and bool(fired)
