@@ -9,7 +9,7 @@ import pytest
 from monitor.alert import Notifier, highlight, render_alert, severity_at_least
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
-from monitor.models import Article, Entry, Item, Match, MatchResult, Place
+from monitor.models import Article, Entry, Firing, Item, Match, MatchResult, Place
 from tests.servers import SmtpSink, WebhookReceiver, free_port
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -29,6 +29,12 @@ def flagged_item() -> Item:
         ),
         places=(Place("Goris", 39.51, 46.34, "AM", "town"),),
         reason="incident 'shelling' near Goris with actor Azerbaijan in one sentence",
+        fired=(
+            Firing("armenia-azerbaijan-border", "co-occurrence", 9.0, "high", "...", sentence),
+            Firing("armenia-azerbaijan-border", "people hurt at a named place", 0.0, "", "..."),
+            Firing("armenia-azerbaijan-border", "exclusion contexts", -1.5, "", "sport"),
+            Firing("other-watch", "rule of a watch that did not flag", 2.0, "low", "..."),
+        ),
     )
     entry = Entry("guid:1", "https://news.example/a", "Feed title", "summary", "", NOW)
     article = Article("https://news.example/a", "Armenia Accuses Azerbaijan of Attack", "text")
@@ -43,6 +49,8 @@ def test_alert_says_what_where_who_and_why() -> None:
     assert "Reported by: Armenpress (armenian)" in draft.body
     assert "incident: shelling" in draft.body and "place: Goris" in draft.body
     assert 'Key sentence: "«Azerbaijan» was «shelling» in the direction of «Goris»' in draft.body
+    # The rules and weights that made the flagging watch fire (not penalties, not other watches).
+    assert "Rules: armenia-azerbaijan-border: co-occurrence +9.0 [high]\n" in draft.body
     assert "Link: https://news.example/a" in draft.body
     assert draft.alert_key.startswith("nm-") and draft.alert_key in draft.body
     assert render_alert(flagged_item(), feed_name="x", side=None).alert_key == draft.alert_key

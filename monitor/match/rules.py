@@ -26,11 +26,14 @@ contact, the enemy). For every sentence *s* that holds an incident term::
     w(t) = weight of incident t, x casualty_factor for a casualty term when s's window has no
            hostile cause ("a driver died near Goris" is not a border incident)
     I(s) = the largest w(t) in s, leaving out crossing terms (a checkpoint) when s names a
-           crossing on another border (Bagratashen, Red Bridge, Agarak–Norduz, Astara, ...)
-           and holds no hostile incident
+           crossing on another border (Bagratashen, Red Bridge, Astara, ..., or a place of the
+           gazetteer that is one, such as Agarak on the Iranian border) and holds no hostile
+           incident
     A(s) = sum over distinct anchors in s (x1) and in s-1, s+1 (x neighbour_factor), <= anchor_cap
     C(s) = context_step x (distinct context weights in the same window), <= context_cap
-    X(s) = distinct weights of sentence-scope exclusions (chess, football, ...) in s itself
+    X(s) = distinct weights of sentence-scope exclusions (chess, football, ...) in s itself, and
+           of elsewhere exclusions (Ukraine, Kashmir, Georgia, ...) when s names none of the
+           watch's places ("drones hit an Azerbaijani depot in Odesa")
     e(s) = I(s) x A(s) x (1 + C(s)) / (1 + X(s))       (x title_factor for the title)
 
 An incident without an anchor in its window gives nothing, so "shelling" in a Ukraine report or a
@@ -155,7 +158,8 @@ def evaluate(watch: Watch, hits: Sequence[Hit]) -> Verdict:
             names = [
                 hit
                 for hit in sentence_hits
-                if hit.term.kind == "exclude" and hit.term.entry.role == "crossing"
+                if (hit.term.kind == "exclude" and hit.term.entry.role == "crossing")
+                or (hit.term.kind == "place" and hit.term.entry.crossing_to)
             ]
             if names and not any(map(_hostile, incidents)):
                 crossings.extend(names)
@@ -210,7 +214,7 @@ class _Summary(NamedTuple):
 
     anchors: dict[str, tuple[float, Hit]]  # largest weight, and the first hit with it
     contexts: dict[str, float]  # largest weight
-    excluded: dict[str, float]  # sentence-scope exclusions
+    excluded: dict[str, float]  # sentence-scope exclusions, and elsewhere ones without a place
     cause: bool  # a hostile incident, or a military actor or context
 
 
@@ -221,6 +225,7 @@ def _summary(hits: Sequence[Hit]) -> _Summary:
     anchors: dict[str, tuple[float, Hit]] = {}
     contexts: dict[str, float] = {}
     excluded: dict[str, float] = {}
+    elsewhere: dict[str, float] = {}
     cause = False
     for hit in hits:
         term = hit.term
@@ -235,8 +240,12 @@ def _summary(hits: Sequence[Hit]) -> _Summary:
         elif kind == "exclude":
             if term.entry.scope == "sentence":
                 excluded[name] = weight
+            elif term.entry.role == "elsewhere":
+                elsewhere[name] = weight
         elif kind == "incident":
             cause = cause or term.entry.role in ("hostile", "loss")
+    if elsewhere and not any(hit.term.kind == "place" for _, hit in anchors.values()):
+        excluded.update(elsewhere)  # another conflict or border, and no place of ours
     return _Summary(anchors, contexts, excluded, cause)
 
 

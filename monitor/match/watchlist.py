@@ -34,7 +34,9 @@ Places may say how context resolves an ambiguous name (see ``resolve.py``): ``pe
 true`` for a place name that is also a personal name (Lachin, Ararat, Jabrayil: "Lachin
 Mammadova" is a person), and ``shared`` for aliases that several places have (Martuni is a town
 in Gegharkunik and the Armenian name of Khojavend): each such place lists the alias in its own
-``shared``, and the places mentioned around it decide which one a text means.
+``shared``, and the places mentioned around it decide which one a text means. ``crossing_to =
+"IR"`` marks a place that is also a crossing on another border (Agarak, on the Iranian border): a
+checkpoint in its sentence is that border's, not this one's.
 
 ``role`` tells the scoring rule (``rules.py``) what an entry is, where that matters:
 
@@ -103,6 +105,7 @@ class Entry:
     source: str = ""  # the file it comes from
     person_name: bool = False  # places: also a personal name (Lachin, Ararat, Jabrayil)
     shared: frozenset[str] = frozenset()  # places: aliases other places also have (Martuni)
+    crossing_to: str = ""  # places: a crossing on another border, to this country (Agarak: IR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,8 @@ _DEFAULT_WEIGHT = {"place": 3.0, "actor": 1.5, "context": 1.0, "exclude": 2.0, "
 _REGION_KINDS = frozenset({"province", "region"})
 _COMMON = frozenset({"name", "weight", "watches", "note", *LANGUAGES})
 _KEYS = {
-    "place": _COMMON | {"country", "kind", "lat", "lon", "capitalised", "person_name", "shared"},
+    "place": _COMMON
+    | {"country", "kind", "lat", "lon", "capitalised", "person_name", "shared", "crossing_to"},
     "actor": _COMMON | {"side", "capitalised", "role"},
     "incident": _COMMON | {"severity", "capitalised", "role"},
     "context": _COMMON | {"role"},
@@ -265,7 +269,17 @@ def _read_place(reader: Reader, table: Mapping[str, object], entry: Entry) -> En
     stray = sorted(shared - {alias for _, alias in entry.aliases})
     if stray:
         raise reader.fail(f"{key}.shared", f"{stray[0]!r} is not one of the entry's aliases")
-    return replace(entry, weight=weight, place=place, person_name=person_name, shared=shared)
+    crossing_to = reader.text(table, "crossing_to", key) if "crossing_to" in table else ""
+    if crossing_to and not _COUNTRY_RE.match(crossing_to):
+        raise reader.fail(f"{key}.crossing_to", "expected a two-letter country code such as 'IR'")
+    return replace(
+        entry,
+        weight=weight,
+        place=place,
+        person_name=person_name,
+        shared=shared,
+        crossing_to=crossing_to,
+    )
 
 
 def _positive(reader: Reader, weight: float, key: str) -> float:
