@@ -1256,3 +1256,43 @@ def test_remembrance_of_the_fallen_is_a_topic_but_a_fresh_loss_is_not(
 def test_detention_at_the_border_is_flagged(watchlist: Watchlist, title: str, text: str) -> None:
     result = check(watchlist, title, text)
     assert result.flagged and result.severity in ("medium", "high"), result.reason
+
+
+def test_a_word_joined_to_a_number_is_its_suffix(watchlist: Watchlist) -> None:
+    # "90-ականներ" is "the 90s" (ական alone is "mine"); "90-х" is "the 90s" too.
+    nineties = check(
+        watchlist,
+        "",
+        "Նա իր ջոկատով պաշտպանում էր Սյունիքի սահմանամերձ գյուղերը 90-ականների սկզբին։",
+    )
+    assert not any(m.kind == "incident" for m in nineties.matches), nineties.matches
+    mine = check(
+        watchlist, "", "Սյունիքի սահմանամերձ գյուղում ական է պայթել, զինծառայող է վիրավորվել։"
+    )
+    assert any(m.canonical == "landmine" for m in mine.matches)
+
+
+def test_an_anniversary_in_the_title_puts_its_battles_in_the_past(watchlist: Watchlist) -> None:
+    remembered = check(
+        watchlist,
+        "Tovuz döyüşlərinin ildönümündə şəhidlərin xatirəsi anılıb",
+        "2020-ci ilin iyulunda dövlət sərhədinin Tovuz istiqamətində baş vermiş döyüşlərin "
+        "ildönümü münasibətilə Tovuzda anım mərasimi keçirilib.",
+    )
+    assert not remembered.flagged and "headline topic: remembrance" in remembered.reason
+    fighting = check(
+        watchlist,
+        "Tovuz istiqamətində döyüşlər başlayıb",
+        "Ermənistan silahlı qüvvələrinin bölmələri Tovuz istiqamətində mövqelərimizi atəşə tutub.",
+    )
+    assert fighting.flagged, fighting.reason
+
+
+def test_historians_on_old_battles_are_history(watchlist: Watchlist) -> None:
+    result = check(
+        watchlist,
+        "Historians present new archival documents on Zangezur in 1918-1921",
+        "British reports describe the battles near Goris and Sisian in 1919, historians said at "
+        "a conference in Goris.",
+    )
+    assert not result.flagged, result.reason

@@ -39,7 +39,9 @@ as ``capitalised`` counts only written with a capital and not as its sentence's 
 
 Where matches overlap, the one starting first wins; at the same start the longest (in words), then
 the one with the most letters spelled out, then the more specific kind; matching continues after
-it, so ``Azerbaijan Grand Prix`` is one sport term, not the actor ``Azerbaijan``.
+it, so ``Azerbaijan Grand Prix`` is one sport term, not the actor ``Azerbaijan``. A word joined
+to a number by a hyphen is the number's suffix, never a term ("90-ականներ" is "the 90s", not
+"mines"). Query terms (kind ``term``) are found wherever they stand, beside everything else.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ _MIN_LOOSE_VOCABULARY = 5
 _MAX_VARIANTS = 256
 _GROUP_RE = re.compile(r"\(([^()]*)\)")
 _SPACES_RE = re.compile(" *")
+_HYPHENS = frozenset("-‐‑")
 _LIGATURE_PAIR = "եւ"
 
 # How an occurrence of a key is checked (see the module docstring).
@@ -245,6 +248,8 @@ class Matcher:
                 begin, end = start - 1, stop - 1
             else:
                 begin, end = folded.origin_of_word(start), folded.origin(stop)
+            if begin > 1 and full[begin - 1] in _HYPHENS and full[begin - 2].isdigit():
+                continue  # "90-ականներ", "90-х", "2020-ci": a suffix of the number
             if pattern.strict is not None:
                 if marked < begin:  # where is the next letter with a diacritic?
                     mark = self.diacritic.search(full, begin)

@@ -45,9 +45,11 @@ such as "fallen soldiers" does not count: remembrance is about losses), every
 e(s) is multiplied by topic_factor and the exclusion penalty below is not cancelled by strong
 evidence; a body recalling the shelling of 2020 under "Armenians mark the anniversary of the war"
 is remembrance, while "Azerbaijani forces shell Sotk" over a body that mentions an anniversary is
-still an incident. Likewise a title about another conflict or border (an *elsewhere* exclusion:
-"Kyrgyz and Tajik border guards trade fire") that names no place or actor of the watch sets the
-topic, even with an incident in it: the body's comparison with Armenia and Azerbaijan is an aside.
+still an incident, unless the title calls it an anniversary (a *past* exclusion: "On the
+anniversary of the Tovuz battles, the martyrs are remembered"). Likewise a title about another
+conflict or border (an *elsewhere* exclusion: "Kyrgyz and Tajik border guards trade fire") that
+names no place or actor of the watch sets the topic, even with an incident in it: the body's
+comparison with Armenia and Azerbaijan is an aside.
 
 The article's score adds the sentence evidence with diminishing returns, a little for incidents
 and anchors that never meet, and subtracts the exclusion contexts unless the evidence is strong::
@@ -135,8 +137,10 @@ def evaluate(watch: Watch, hits: Sequence[Hit]) -> Verdict:
     for hit in hits:
         by_sentence.setdefault(hit.sentence, []).append(hit)
     title = by_sentence.get(0, [])
-    topical = set()
-    if not any(map(_action, title)):
+    topical = {"past"}  # an anniversary in the title puts its battles in the past
+    if not any(map(_action, title)) or any(
+        hit.term.kind == "exclude" and hit.term.entry.role == "past" for hit in title
+    ):
         topical.add("topic")
     if not any(hit.term.kind in _ANCHOR_KINDS for hit in title):
         topical.add("elsewhere")
