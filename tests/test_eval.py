@@ -53,7 +53,8 @@ def test_default_watch_beats_the_keyword_baseline(docs: list[Labelled]) -> None:
 # watch generalise worse fails; the target stays 0.95, which the sealed test set does not reach.
 HELDOUT_FLOORS = {
     "dev": (0.95, 0.95),
-    "test": (0.75, 0.90),
+    "dev2": (0.95, 0.95),
+    "test": (0.78, 0.90),
 }
 
 
