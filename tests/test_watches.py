@@ -217,3 +217,17 @@ def test_config_chooses_gazetteer_and_watches(tmp_path: Path) -> None:
     bad = write(tmp_path, '[watch]\ngazetteer = "nowhere"\n', "bad.toml")
     with pytest.raises(ConfigError, match=r"watch\.gazetteer.*not found"):
         load_settings(bad)
+
+
+def test_a_mistake_in_a_watch_stops_the_cli_with_the_file_and_a_hint(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    write(tmp_path, '[watch.x]\nscorer = "rules"\n[[watch.x.rule]]\nquery = "@plac:Goris"\n')
+    config = write(tmp_path, '[watch]\nwatches = ["watches.toml"]\n', "m.toml")
+    article = write(tmp_path, "Title\nBody.", "a.txt")
+    result = CliRunner().invoke(main, ["--config", str(config), "check", str(article)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'watches.toml'}: watch.x.rule[0]: @plac:Goris" in result.output
+    assert "did you mean @place?" in result.output

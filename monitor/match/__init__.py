@@ -152,13 +152,13 @@ def load_watchlist(files: Sequence[Path] | Path | None = None) -> Watchlist:
     for watch in document.watches:
         rules = []
         for rule in watch.rules:
-            tree = expand_groups(rule.tree, document.groups, rule.key, document.source)
+            tree = expand_groups(rule.tree, document.groups)
             for selector in query.refs(tree):
                 if selector not in tests:
                     try:
-                        tests[selector] = selector_test(selector, facts)
+                        tests[selector] = selector_test(selector, facts, document.groups)
                     except ValueError as exc:
-                        raise WatchlistError(f"{document.source}: {rule.key}: {exc}") from exc
+                        raise WatchlistError(f"{watch.source}: {rule.key}: {exc}") from exc
             rules.append(replace(rule, tree=tree))
         # Rules that only set a severity matter only to a flagged article: they go last.
         rules.sort(key=lambda rule: rule.weight == 0)

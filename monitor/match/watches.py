@@ -42,6 +42,7 @@ Entity groups, for use in any query as ``@name``, are one top-level table::
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
@@ -103,10 +104,11 @@ class Watch:
     casualty_factor: float = 0.25  # casualty words without a hostile cause count this much
     topic_factor: float = 0.1  # evidence counts this much under a headline topic
     rules: tuple[QueryRule, ...] = ()
+    source: str = ""  # the file it is defined in
 
 
 _PARAMETERS = {
-    f.name: f for f in fields(Watch) if f.name not in ("name", "scorer", "rules", "title")
+    f.name: f for f in fields(Watch) if f.name not in ("name", "scorer", "rules", "title", "source")
 }
 _WATCH_KEYS = frozenset({"title", "scorer", "rule", *_PARAMETERS})
 _RULE_KEYS = frozenset(
@@ -152,7 +154,8 @@ def read_watches(reader: Reader, value: object) -> tuple[Watch, ...]:
                 if number < 0:
                     raise reader.fail(f"{key}.{field_name}", "expected a number >= 0")
                 values[field_name] = number
-        result.append(replace(Watch(name=name), scorer=scorer, rules=rules, **values))
+        watch = Watch(name=name, source=reader.source)
+        result.append(replace(watch, scorer=scorer, rules=rules, **values))
     return tuple(result)
 
 
@@ -278,14 +281,17 @@ def _qualifiers(entry: Any) -> set[str]:
     return {value.casefold() for value in found if value}
 
 
-def expand_groups(tree: Node, groups: dict[str, tuple[str, Node]], key: str, source: str) -> Node:
-    """``tree`` with every ``@group`` replaced by its definition (groups may use groups)."""
+def expand_groups(tree: Node, groups: dict[str, tuple[str, Node]]) -> Node:
+    """``tree`` with every ``@group`` replaced by its definition (groups may use groups).
+
+    ``groups`` maps a name to (where it is defined, as "file: groups.name", its tree).
+    """
     resolved: dict[str, Node] = {}
 
     def resolve(name: str, trail: tuple[str, ...]) -> Node:
         if name in trail:
             cycle = " -> ".join((*trail, name))
-            raise WatchlistError(f"{source}: groups.{name}: a group uses itself ({cycle})")
+            raise WatchlistError(f"{groups[name][0]}: a group uses itself ({cycle})")
         if name not in resolved:
             inner = groups[name][1]
             wanted = {ref[1:] for ref in refs(inner)} & groups.keys()
@@ -297,7 +303,7 @@ def expand_groups(tree: Node, groups: dict[str, tuple[str, Node]], key: str, sou
     return substitute(tree, {f"@{name}": resolve(name, ()) for name in wanted})
 
 
-def selector_test(selector: str, facts: EntryFacts) -> HitTest:
+def selector_test(selector: str, facts: EntryFacts, groups: Iterable[str] = ()) -> HitTest:
     """Which hits ``@kind``, ``@kind.qualifier`` or ``@kind:Name`` selects.
 
     Raises ``ValueError`` with a message for a kind, qualifier or name the watchlist lacks.
@@ -310,9 +316,9 @@ def selector_test(selector: str, facts: EntryFacts) -> HitTest:
     kind, _, qualifier = body.partition(".")
     qualifier = qualifier.casefold()
     if kind not in _KINDS:
-        raise ValueError(
-            f"{selector}: no entity group or kind {kind!r} (kinds: {', '.join(_KINDS)})"
-        )
+        close = difflib.get_close_matches(kind, [*_KINDS, *groups], n=1)
+        hint = f"did you mean @{close[0]}?" if close else f"kinds: {', '.join(_KINDS)}"
+        raise ValueError(f"{selector}: no entity group or kind {kind!r} ({hint})")
     if name:
         if qualifier:
             raise ValueError(f"{selector}: give a qualifier or a name, not both")
