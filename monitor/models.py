@@ -62,6 +62,7 @@ class Article:
     author: str | None = None
     site: str | None = None
     source: str = "page"  # "page" when extracted from the article page, "feed" otherwise
+    canonical_url: str | None = None  # the page's own address (rel=canonical, redirects)
 
 
 @dataclass(frozen=True, slots=True)

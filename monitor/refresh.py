@@ -15,7 +15,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -27,7 +27,7 @@ from monitor.deliver import deliver_pending
 from monitor.errors import RateLimited, SourceError, StoreError
 from monitor.extract import extract_article
 from monitor.fetch import Fetcher
-from monitor.identity import canonical_url, content_hash
+from monitor.identity import canonical_url, content_hash, page_canonical
 from monitor.language import guess_language
 from monitor.match import Watchlist, match_article
 from monitor.models import AlertDraft, Article, Entry, FetchResult, Item
@@ -112,10 +112,12 @@ async def _article_for(
     report.pages_fetched += 1
     if page.body is None:
         return fallback
+    head = page.body[:300_000].decode("utf-8", errors="replace")
+    address = page_canonical(head, page.final_url) or canonical_url(page.final_url)
     extracted = await asyncio.to_thread(extract_article, page.body, url=page.final_url)
     if extracted is None:
         log.info("page feed=%s url=%s extracted=none using=feed-text", state.source.name, entry.url)
-        return fallback
+        return replace(fallback, canonical_url=address)
     return Article(
         url=entry.url,
         title=extracted.title or entry.title,
@@ -127,6 +129,7 @@ async def _article_for(
         author=extracted.author or entry.author,
         site=extracted.site,
         source="page",
+        canonical_url=address,
     )
 
 
@@ -146,6 +149,10 @@ async def _item_for(
         article = _feed_article(entry, state.source.language)  # stored already: no refetch
     else:
         article = await _article_for(entry, state, fetcher, settings, report)
+        if article.canonical_url and article.canonical_url != canonical:
+            # The page says where it really lives (rel=canonical, or an aggregator's redirect).
+            canonical = article.canonical_url
+            known = article_store.article_for_url(db, canonical)
     return Item(
         entry=entry,
         article=article,

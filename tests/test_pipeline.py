@@ -239,3 +239,41 @@ def test_a_failing_destination_never_blocks_the_others_and_is_retried(
     titles = [h.json()["title"] for h in webhook.received]
     expected = [r["title"] for r in rows(store, "select title from alerts order by id")]
     assert titles == expected
+
+
+def test_aggregator_redirects_and_canonical_links_join_the_stored_article(
+    tmp_path: Path, demo_site: LocalSite
+) -> None:
+    config = write_config(tmp_path, demo_site, [])
+    once(config)
+    seed_url = demo_site.url(SEED_PAGE)
+    # An aggregator link that redirects to the publisher, with tracking parameters.
+    demo_site.resources["/agg/article"] = Resource(
+        b"", status=302, headers={"Location": seed_url + "?utm_source=aggregator"}
+    )
+    # A partner's copy under its own address: shorter text, but rel=canonical names the original.
+    partner = (
+        '<html><head><title>Copy</title><link rel="canonical" href="'
+        + seed_url.replace("http://127.0.0.1", "http://www.127.0.0.1")
+        + '"></head><body><article><h1>Armenia accuses Azerbaijan</h1><p>'
+        + "Armenia's Defence Ministry said Azerbaijani forces opened fire on its positions. " * 6
+        + "</p></article></body></html>"
+    )
+    demo_site.resources["/partner/copy.html"] = Resource(partner.encode())
+    new_items = (
+        f"<item><title>Via aggregator</title><link>{demo_site.url('/agg/article?id=77')}</link>"
+        "<guid>agg-1</guid><description>Aggregated.</description></item>"
+        f"<item><title>Partner copy</title><link>{demo_site.url('/partner/copy.html')}</link>"
+        "<guid>partner-1</guid><description>Partner.</description></item>"
+    ).encode()
+    feed = demo_site.resources["/feeds/regional-ru.xml"]
+    feed.body = feed.body.replace(b"</channel>", new_items + b"</channel>")
+    output = once(config)
+    assert "new_articles=0" in output, output
+    db = Database(tmp_path / "data" / "monitor.db")
+    (seed,) = rows(db, "select article_id from entries where url = ?", [seed_url])
+    for path in ("/agg/article?id=77", "/partner/copy.html"):
+        (entry,) = rows(db, "select * from entries where url = ?", [demo_site.url(path)])
+        assert entry["article_id"] == seed["article_id"], entry
+        assert entry["duplicate"] == 1
+        assert entry["canonical_url"] == seed_url
