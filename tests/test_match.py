@@ -1296,3 +1296,24 @@ def test_historians_on_old_battles_are_history(watchlist: Watchlist) -> None:
         "a conference in Goris.",
     )
     assert not result.flagged, result.reason
+
+
+def test_a_fact_check_puts_the_claimed_shelling_in_doubt(watchlist: Watchlist) -> None:
+    checked = check(
+        watchlist,
+        "Fact check: video of 'Azerbaijani shelling of Goris last night' is from 2020",
+        "A video shared on Telegram claims to show Azerbaijani artillery shelling Goris. The "
+        "footage was filmed in October 2020.",
+    )
+    assert not checked.flagged and "headline topic: fact check" in checked.reason
+    report = check(
+        watchlist,
+        "Azerbaijani shelling of Goris last night, residents say",
+        "Residents of Goris said Azerbaijani artillery shelled the outskirts of the town.",
+    )
+    assert report.flagged
+
+
+def test_each_reading_by_context_is_noted_once(watchlist: Watchlist) -> None:
+    result = check(watchlist, "", "Martuni and Martuni again, near Askeran, were shelled.")
+    assert result.reason.count("read as Khojavend") == 1

@@ -224,7 +224,7 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
     if len(outcomes) > 1:
         line = f"{top.watch.name}: {line}"
     if notes:
-        line += "; read by context: " + "; ".join(notes)
+        line += "; read by context: " + "; ".join(dict.fromkeys(notes))
     places: dict[str, Place] = {}
     matches: list[Match] = []
     full, sentence = text.full, text.sentence

@@ -45,8 +45,9 @@ such as "fallen soldiers" does not count: remembrance is about losses), every
 e(s) is multiplied by topic_factor and the exclusion penalty below is not cancelled by strong
 evidence; a body recalling the shelling of 2020 under "Armenians mark the anniversary of the war"
 is remembrance, while "Azerbaijani forces shell Sotk" over a body that mentions an anniversary is
-still an incident, unless the title calls it an anniversary (a *past* exclusion: "On the
-anniversary of the Tovuz battles, the martyrs are remembered"). Likewise a title about another
+still an incident, unless the title calls it an anniversary or a fact check (a *past*
+exclusion: "On the anniversary of the Tovuz battles, the martyrs are remembered"; "Fact check:
+video of 'shelling of Goris last night' is from 2020"). Likewise a title about another
 conflict or border (an *elsewhere* exclusion: "Kyrgyz and Tajik border guards trade fire") that
 names no place or actor of the watch sets the topic, even with an incident in it: the body's
 comparison with Armenia and Azerbaijan is an aside.

@@ -48,11 +48,11 @@ checkpoint in its sentence is that border's, not this one's.
 - actors and context: ``military`` (armies, defence ministries, border services, servicemen,
   positions, the line of contact, the enemy);
 - exclusions: ``topic`` (in a title it sets the article's topic: an accident, remembrance,
-  culture, the economy, sport), ``past`` (an anniversary: in a title it sets the topic even
-  beside words of battle, which it puts in the past), ``elsewhere`` (another conflict or
-  border: in a title that names no place or actor of the watch it sets the topic too; in a
-  sentence that names none of the watch's places it damps that sentence) or ``crossing`` (a
-  crossing point on another border).
+  culture, the economy, sport), ``past`` (an anniversary or a fact check: in a title it sets
+  the topic even beside words of battle, which it puts in the past or in doubt),
+  ``elsewhere`` (another conflict or border: in a title that names no place or actor of the
+  watch it sets the topic too; in a sentence that names none of the watch's places it damps
+  that sentence) or ``crossing`` (a crossing point on another border).
 
 Any problem raises ``WatchlistError`` naming the file and the key, e.g.
 ``places.toml: place[3].lattitude: unknown key (did you mean 'lat'?)``.
