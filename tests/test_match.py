@@ -1317,3 +1317,42 @@ def test_a_fact_check_puts_the_claimed_shelling_in_doubt(watchlist: Watchlist) -
 def test_each_reading_by_context_is_noted_once(watchlist: Watchlist) -> None:
     result = check(watchlist, "", "Martuni and Martuni again, near Askeran, were shelled.")
     assert result.reason.count("read as Khojavend") == 1
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "flagged"),
+    [
+        pytest.param(
+            "Shurnukh residents: Azerbaijanis set up a new position by the road",
+            "Residents of Shurnukh said Azerbaijani soldiers set up a new position and a barrier "
+            "near the Goris–Kapan road overnight.",
+            True,
+            id="fortification-near-a-village",
+        ),
+        pytest.param(
+            "Azerbaijan's army to buy new generation strike drones",
+            "The Azerbaijani armed forces will purchase new generation strike drones and air "
+            "defence systems, the Defence Ministry said.",
+            False,
+            id="procurement-is-not-an-incident",
+        ),
+        pytest.param(
+            "Great Return: another convoy of families leaves for Kalbajar",
+            "Former IDPs left for Kalbajar, where the land has been cleared of mines and new "
+            "houses were built, officials said.",
+            False,
+            id="returns-are-not-an-incident",
+        ),
+        pytest.param(
+            '"Qarabağ" Tovuzda "Turan"ı üç cavabsız qolla məğlub etdi',
+            "Ağdam klubu Tovuzda keçirilən matçda rəqibinə üç cavabsız qolla qalib gəlib.",
+            False,
+            id="the-club-in-quotes",
+        ),
+    ],
+)
+def test_rules_from_the_third_development_set(
+    watchlist: Watchlist, title: str, text: str, flagged: bool
+) -> None:
+    result = check(watchlist, title, text)
+    assert result.flagged is flagged, result.reason

@@ -6,9 +6,10 @@ Three readings are settled here, after matching and before scoring:
   names or surnames) is a person when a surname-like capitalised word follows it directly
   ("Lachin Mammadova", "Лачин Алиева", "Ararat Petrosyan"), an Azerbaijani form of address
   follows it ("Laçın xanım") or a title comes before it ("Mr", "г-н", "պարոն").
-- **A name of something else.** A town or village name standing alone inside quotation marks is
-  the name of a brand, club, company or hotel (the water «Джермук», the hotel "Goris"), unless
-  "so-called" comes before it, which is how one side writes the other's names for places.
+- **A name of something else.** A settlement or region name standing alone inside quotation
+  marks is the name of a brand, club, company or hotel (the water «Джермук», the club
+  "Qarabağ", the hotel "Goris"), unless "so-called" comes before it, which is how one side writes
+  the other's names for places.
 - **One of several places.** An alias that several places share (``shared`` in the gazetteer:
   Martuni is a town in Gegharkunik and the Armenian name of Khojavend) means the place closest
   to the other places the article mentions, nearer sentences counting more; with no other place
@@ -56,7 +57,7 @@ _OPENING = "«“„\"'‘‹"
 _CLOSING = {"«": "»", "“": "”", "„": "“”", '"': '"', "'": "'", "‘": "’", "‹": "›"}
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _EARTH_KM = 6371.0
-_SETTLEMENTS = frozenset({"town", "city", "village"})
+_SETTLEMENTS = frozenset({"town", "city", "village", "district", "province", "region"})
 
 
 def resolve(hits: Sequence[Hit], text: Text) -> tuple[list[Hit], list[str]]:
