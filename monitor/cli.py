@@ -329,6 +329,30 @@ def alerts(obj: Context, limit: int, as_json: bool) -> None:
             click.echo(f"    {d['status']:<8} attempts={d['attempts']} {d['destination']}{error}")
 
 
+@main.command()
+@click.option("--flagged", is_flag=True, help="Only stories with a flagged article.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per story per line.")
+@pass_context
+def stories(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
+    """Stories, newest first: copies of one report are one story, with all their sources."""
+    from monitor.store.stories import list_stories
+
+    rows = list_stories(_open_existing(obj), flagged_only=flagged, limit=limit)
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        mark = f"FLAGGED [{row['severity']}]" if row["flagged"] else "-"
+        sources = len(row["sources"])
+        click.echo(
+            f"story #{row['id']} {mark} {row['title']} ({len(row['articles'])} copies, "
+            f"{sources} source{'s' if sources != 1 else ''}; first seen {row['first_seen']})"
+        )
+        for article in row["articles"]:
+            click.echo(f"    #{article['id']} {article['feed'] or '-'}: {article['url']}")
+
+
 @main.command("test-alert")
 @pass_context
 def test_alert(obj: Context) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 # The severity scale, lowest first. "none" is the verdict on an article that is not flagged;
 # "info" is flagged and stored but, by default, not pushed as an alert (e.g. delimitation talks).
@@ -76,9 +77,8 @@ class Place:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One term found in an article, and why it counts."""
+class Match(NamedTuple):
+    """One term found in an article, and why it counts (a tuple: an article may have hundreds)."""
 
     text: str  # the words as they stand in the article
     kind: str  # "place", "actor", "incident", "context", "exclude"

@@ -228,18 +228,25 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
     places: dict[str, Place] = {}
     matches: list[Match] = []
     full, sentence = text.full, text.sentence
+    sentences: dict[int, str] = {}
     for hit in (*hits, *rule_matches(outcomes)) if terms else hits:
         term = hit.term
         place = term.entry.place
         if place is not None and place.name not in places:
             places[place.name] = place
+        index = hit.sentence
+        said = sentences.get(index)
+        if said is None:
+            said = sentences[index] = sentence(index)
+        weight = term.weight
+        kind = term.kind
         matches.append(
             Match(
-                text=full[hit.start : hit.end],
-                kind=term.kind,
-                canonical=term.canonical,
-                sentence=sentence(hit.sentence),
-                weight=-term.weight if term.kind == "exclude" else term.weight,
+                full[hit.start : hit.end],
+                kind,
+                term.canonical,
+                said,
+                -weight if kind == "exclude" else weight,
             )
         )
     return MatchResult(

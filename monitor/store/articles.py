@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor.models import AlertDraft, Destination, Item
+from monitor.models import SEVERITIES, AlertDraft, Destination, Item
 from monitor.store.alerts import add_alert
 from monitor.store.db import insert_row
+from monitor.store.stories import alerted_severity, place_article, story_of
 from monitor.store.timefmt import iso
 
 
@@ -24,6 +25,8 @@ class Saved:
     article_id: int
     new_article: bool
     alert_id: int | None
+    story_id: int | None = None
+    new_story: bool = False
 
 
 def known_entry_keys(db: Database, feed_id: int, keys: Iterable[str]) -> set[str]:
@@ -48,6 +51,14 @@ def article_for_url(db: Database, canonical_url: str) -> int | None:
         [canonical_url],
     ).fetchone()
     return int(row[0]) if row else None
+
+
+def _graver(severity: str, than: str) -> bool:
+    return (
+        severity in SEVERITIES
+        and than in SEVERITIES
+        and SEVERITIES.index(severity) > SEVERITIES.index(than)
+    )
 
 
 def _article_row(feed_id: int, item: Item, now: datetime) -> dict[str, Any]:
@@ -102,17 +113,35 @@ def save_items(
                 article_id = int(row[0]) if row else None
             new_article = article_id is None
             alert_id = None
+            story_id: int | None = None
+            new_story = False
             if article_id is None:
                 article_id = insert_row(db, "articles", _article_row(feed_id, item, now))
                 db.table("matches").insert_all(
-                    {"article_id": article_id, **asdict(m)} for m in item.verdict.matches
+                    {"article_id": article_id, **m._asdict()} for m in item.verdict.matches
                 )
                 db.table("firings").insert_all(
                     {"article_id": article_id, **asdict(f)} for f in item.verdict.fired
                 )
-                draft = draft_alert(item, article_id)
-                if draft is not None:
-                    alert_id = add_alert(db, article_id, draft, destinations, now)
+                verdict = item.verdict
+                placement = place_article(
+                    db,
+                    article_id,
+                    title=item.article.title or item.entry.title,
+                    text=item.article.text,
+                    flagged=verdict.flagged,
+                    severity=verdict.severity,
+                    now=now,
+                )
+                story_id, new_story = placement.story_id, placement.new_story
+                # One story, one alert: a copy alerts only when it is graver than what was sent.
+                sent = None if new_story else alerted_severity(db, story_id)
+                if sent is None or _graver(verdict.severity, sent):
+                    draft = draft_alert(item, article_id)
+                    if draft is not None:
+                        alert_id = add_alert(db, article_id, draft, destinations, now)
+            else:
+                story_id, new_story = story_of(db, article_id), False
             db.table("entries").insert(
                 {
                     "feed_id": feed_id,
@@ -126,5 +155,5 @@ def save_items(
                     "duplicate": int(not new_article),
                 }
             )
-            saved.append(Saved(item, article_id, new_article, alert_id))
+            saved.append(Saved(item, article_id, new_article, alert_id, story_id, new_story))
     return saved

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,53 @@ def m002_firings(db: Database) -> None:
     )
     db.table("firings").create_index(["article_id"])
     db.table("firings").create_index(["watch", "rule"])
+
+
+@migrations()
+def m003_stories(db: Database) -> None:
+    """Stories, and the near-duplicate index that puts articles in them (``stories.py``)."""
+    db.table("stories").create(
+        {
+            "id": int,
+            "title": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "flagged": int,
+            "severity": str,
+            "article_count": int,
+            "first_article_id": int,
+        },
+        pk="id",
+    )
+    db.table("stories").create_index(["last_seen_at"])
+    db.table("articles").add_column("story_id", int)
+    db.table("articles").create_index(["story_id"])
+    db.execute(
+        "create table fingerprints (article_id integer primary key references articles(id), "
+        "size integer not null, body blob not null, lead blob not null, "
+        "specifics blob not null)"
+    )
+    db.execute(
+        "create table lsh (key integer not null, article_id integer not null, "
+        "primary key (key, article_id)) without rowid"
+    )
+    # Articles stored before stories existed: placed in the order they came.
+    from monitor.store.stories import place_article
+
+    rows = db.execute(
+        "select id, title, text, flagged, severity, first_seen_at from articles order by id"
+    ).fetchall()
+    for article_id, title, text, flagged, severity, seen in rows:
+        when = datetime.fromisoformat(seen) if seen else datetime.now(UTC)
+        place_article(
+            db,
+            article_id,
+            title=title or "",
+            text=text or "",
+            flagged=bool(flagged),
+            severity=severity or "none",
+            now=when,
+        )
 
 
 def open_db(path: Path) -> Database:
