@@ -129,6 +129,29 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
     )
 
 
+def render_corroboration(
+    story_id: int, title: str, severity: str, url: str | None, sources: list[tuple[str, str]]
+) -> AlertDraft:
+    """The one follow-up of a story: now reported by outlets from several sides."""
+    sides = sorted({side for _, side in sources if side})
+    outlets = ", ".join(f"{feed} ({side})" if side else feed for feed, side in sources)
+    alert_key = "nm-" + hashlib.sha256(f"story:{story_id}:corroborated".encode()).hexdigest()[:16]
+    lines = [
+        f"Now reported by {len(sources)} outlets from {len(sides)} sides: {outlets}.",
+        f"Story #{story_id}: {title}",
+    ]
+    if url:
+        lines.append(f"Link: {url}")
+    lines.append(f"Alert id: {alert_key}")
+    return AlertDraft(
+        alert_key=alert_key,
+        severity=severity,
+        title=f"[CORROBORATED] [{severity.upper()}] {title}",
+        body="\n".join(lines),
+        url=url,
+    )
+
+
 class Notifier:
     """The configured destinations, each sendable on its own."""
 

@@ -49,6 +49,7 @@ class AlertSettings:
     config: Path | None = None
     min_severity: str = "low"
     max_attempts: int = 8
+    corroboration: int = 3  # sides reporting a flagged story that send one follow-up; 0: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,12 @@ def _typed(kind: type[T], label: str) -> Callable[[object], T]:
     return convert
 
 
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("must be a whole number >= 0")
+    return value
+
+
 def _positive_int(value: object) -> int:
     number = _typed(int, "an integer")(value)
     if number < 1:
@@ -343,12 +350,15 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
     )
 
     al = reader.table(data, "alerts")
-    reader.check_keys(al, ("urls", "config", "min_severity", "max_attempts"), ("alerts",))
+    reader.check_keys(
+        al, ("urls", "config", "min_severity", "max_attempts", "corroboration"), ("alerts",)
+    )
     alerts = AlertSettings(
         urls=reader.get(al, "urls", ("alerts",), _string_list, ()),
         config=reader.get(al, "config", ("alerts",), resolve, None),
         min_severity=reader.get(al, "min_severity", ("alerts",), _choice(SEVERITIES[1:]), "low"),
         max_attempts=reader.get(al, "max_attempts", ("alerts",), _positive_int, 8),
+        corroboration=reader.get(al, "corroboration", ("alerts",), _count, 3),
     )
     if alerts.config is not None and not alerts.config.is_file():
         reader.problem(("alerts", "config"), f"apprise config file not found: {alerts.config}")

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
-from monitor.alert import Notifier, render_alert, severity_at_least
+from monitor.alert import Notifier, render_alert, render_corroboration, severity_at_least
 from monitor.config import Settings
 from monitor.deliver import deliver_pending
 from monitor.errors import RateLimited, SourceError, StoreError
@@ -35,7 +35,9 @@ from monitor.parse import parse_feed
 from monitor.schedule import next_check
 from monitor.store import articles as article_store
 from monitor.store import feeds as feed_store
+from monitor.store import stories
 from monitor.store.feeds import FeedState
+from monitor.store.stories import Source
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +219,30 @@ async def refresh_feed(
             return None
         return render_alert(item, feed_name=source.name, side=source.side)
 
+    def corroborate(story_id: int, sources: list[Source]) -> AlertDraft | None:
+        needed = settings.alerts.corroboration
+        sides = {source.side for source in sources if source.side}
+        if not needed or len(sides) < needed:
+            return None
+        story = stories.get_story(db, story_id)
+        if story is None or not severity_at_least(story["severity"], settings.alerts.min_severity):
+            return None
+        return render_corroboration(
+            story_id,
+            story["title"],
+            story["severity"],
+            story["url"],
+            [(source.feed, source.side) for source in sources],
+        )
+
     saved = article_store.save_items(
-        db, state.id, items, now=now, draft_alert=draft, destinations=notifier.destinations
+        db,
+        state.id,
+        items,
+        now=now,
+        draft_alert=draft,
+        destinations=notifier.destinations,
+        corroborate=corroborate,
     )
     report.new_entries = len(saved)
     report.new_articles = sum(1 for s in saved if s.new_article)

@@ -39,7 +39,12 @@ def test_database_is_wal_with_busy_timeout_and_migrates_once(tmp_path: Path) -> 
     db.close()
     again = open_db(path)
     applied = again.execute("select name from _sqlite_migrations order by id").fetchall()
-    assert [name for (name,) in applied] == ["m001_initial", "m002_firings", "m003_stories"]
+    assert [name for (name,) in applied] == [
+        "m001_initial",
+        "m002_firings",
+        "m003_stories",
+        "m004_followups",
+    ]
     assert {"feeds", "entries", "articles", "matches", "firings", "alerts", "deliveries"} <= set(
         again.table_names()
     )

@@ -138,37 +138,63 @@ def test_stories_command_lists_stories_with_their_articles(
     assert "Armenia Accuses Azerbaijan of Attack" in text and "2 sources" in text
 
 
-def test_five_feeds_with_copies_of_one_story_send_one_alert(
+def test_five_feeds_with_copies_of_one_story_send_one_alert_and_one_corroboration(
     tmp_path: Path, site: LocalSite, webhook: WebhookReceiver, seed_text: str
 ) -> None:
     title, _, body = seed_text.strip().partition("\n")
     paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
-    outlets = ["armenpress", "news-am", "apa", "tass", "reuters"]
+    outlets = [
+        ("Armenpress", "armenian"),
+        ("news.am", "armenian"),
+        ("APA", "azerbaijani"),
+        ("TASS", "russian"),
+        ("Reuters", "international"),
+    ]
     lines = ["[storage]", 'path = "data/monitor.db"', "[fetch]", 'timeout = "3s"', "[alerts]"]
     lines.append(f'urls = ["json://127.0.0.1:{webhook.port}/hook"]')
-    for number, outlet in enumerate(outlets):
+    for number, (outlet, side) in enumerate(outlets):
+        slug = outlet.lower().replace(".", "-")
         text = list(paragraphs)
-        if number % 2:  # every other copy is an excerpt with a promo
+        if number % 2:  # every other copy is an excerpt
             text = [*text[: len(text) * 2 // 3], "Read more on our website."]
         if number == 3:
             text.insert(2, "Moscow has called on both sides to show restraint, TASS reported.")
-        page = f"/{outlet}/news/{number}.html"
+        page = f"/{slug}/news/{number}.html"
         site.resources[page] = Resource(storykit.page(number, f"{title} ({outlet})", text, number))
         item = (
             f"<item><title>{title}</title><link>{site.url(page)}?utm_source=rss</link>"
-            f"<guid>{outlet}-1</guid><description>{paragraphs[0]}</description></item>"
+            f"<guid>{slug}-1</guid><description>{paragraphs[0]}</description></item>"
         )
         feed = f"<rss version='2.0'><channel><title>{outlet}</title>{item}</channel></rss>"
-        site.resources[f"/{outlet}/rss.xml"] = Resource(feed.encode(), "application/rss+xml")
-        lines += ["[[feeds]]", f'name = "{outlet}"', f'url = "{site.url(f"/{outlet}/rss.xml")}"']
+        site.resources[f"/{slug}/rss.xml"] = Resource(feed.encode(), "application/rss+xml")
+        lines += ["[[feeds]]", f'name = "{outlet}"', f'side = "{side}"']
+        lines.append(f'url = "{site.url(f"/{slug}/rss.xml")}"')
     config = tmp_path / "monitor.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     output = once(config)
-    assert "new_articles=5" in output and "alerts_sent=1" in output, output
-    assert len(webhook.received) == 1
-    assert "Armenia Accuses Azerbaijan of Attack" in webhook.received[0].json()["title"]
+    assert "new_articles=5" in output, output
+    # One alert for the story, and one follow-up once three sides (the default) carried it.
+    titles = [hook.json()["title"] for hook in webhook.received]
+    assert len(titles) == 2, titles
+    (first,) = [t for t in titles if not t.startswith("[CORROBORATED]")]
+    (followup,) = [
+        hook.json() for hook in webhook.received if "[CORROBORATED]" in hook.json()["title"]
+    ]
+    assert "Armenia Accuses Azerbaijan of Attack" in first
+    message = followup["message"] if "message" in followup else followup["body"]
+    assert "outlets from" in message and "sides:" in message
     result = CliRunner().invoke(main, ["--config", str(config), "stories", "--json"])
     (story,) = [json.loads(line) for line in result.output.splitlines()]
     assert story["flagged"] and len(story["articles"]) == 5 and len(story["sources"]) == 5
     once(config)  # nothing new: nothing more sent
-    assert len(webhook.received) == 1
+    assert len(webhook.received) == 2
+
+
+def test_a_story_from_one_side_is_not_corroborated(
+    tmp_path: Path, demo_site: LocalSite, webhook: WebhookReceiver
+) -> None:
+    # The demo carries the seed article on an Armenian and an international feed: two sides.
+    config = write_config(tmp_path, demo_site, [f"json://127.0.0.1:{webhook.port}/hook"])
+    once(config)
+    titles = [hook.json()["title"] for hook in webhook.received]
+    assert not any(t.startswith("[CORROBORATED]") for t in titles), titles

@@ -33,8 +33,14 @@ def add_alert(
     draft: AlertDraft,
     destinations: Iterable[Destination],
     now: datetime,
+    *,
+    kind: str = "first",
 ) -> int:
-    """Insert an alert and its deliveries. Call inside the transaction that stores the article."""
+    """Insert an alert and its deliveries. Call inside the transaction that stores the article.
+
+    ``kind``: "first" (a story's first alert), "graver" (a copy graver than what was sent),
+    "corroboration" (the story's follow-up) or "update" (a changed article).
+    """
     alert_id = insert_row(
         db,
         "alerts",
@@ -46,6 +52,7 @@ def add_alert(
             "title": draft.title,
             "body": draft.body,
             "url": draft.url,
+            "kind": kind,
         },
     )
     db.table("deliveries").insert_all(

@@ -13,7 +13,15 @@ from sqlite_utils import Database
 from monitor.models import SEVERITIES, AlertDraft, Destination, Item
 from monitor.store.alerts import add_alert
 from monitor.store.db import insert_row
-from monitor.store.stories import alerted_severity, place_article, story_of
+from monitor.store.stories import (
+    Source,
+    alerted_severity,
+    corroborated_at,
+    mark_corroborated,
+    place_article,
+    story_of,
+    story_sources,
+)
 from monitor.store.timefmt import iso
 
 
@@ -51,6 +59,24 @@ def article_for_url(db: Database, canonical_url: str) -> int | None:
         [canonical_url],
     ).fetchone()
     return int(row[0]) if row else None
+
+
+def _corroborate(
+    db: Database,
+    story_id: int,
+    article_id: int,
+    corroborate: Callable[[int, list[Source]], AlertDraft | None],
+    destinations: list[Destination],
+    now: datetime,
+) -> int | None:
+    """One follow-up per alerted story, when its sources are independent enough."""
+    if alerted_severity(db, story_id) is None or corroborated_at(db, story_id) is not None:
+        return None
+    draft = corroborate(story_id, story_sources(db, story_id))
+    if draft is None:
+        return None
+    mark_corroborated(db, story_id, now)
+    return add_alert(db, article_id, draft, destinations, now, kind="corroboration")
 
 
 def _graver(severity: str, than: str) -> bool:
@@ -95,6 +121,7 @@ def save_items(
     now: datetime,
     draft_alert: Callable[[Item, int], AlertDraft | None],
     destinations: Iterable[Destination],
+    corroborate: Callable[[int, list[Source]], AlertDraft | None] | None = None,
 ) -> list[Saved]:
     """Store a feed's new items in one transaction, with their alerts in the outbox.
 
@@ -139,7 +166,8 @@ def save_items(
                 if sent is None or _graver(verdict.severity, sent):
                     draft = draft_alert(item, article_id)
                     if draft is not None:
-                        alert_id = add_alert(db, article_id, draft, destinations, now)
+                        kind = "first" if sent is None else "graver"
+                        alert_id = add_alert(db, article_id, draft, destinations, now, kind=kind)
             else:
                 story_id, new_story = story_of(db, article_id), False
             db.table("entries").insert(
@@ -155,5 +183,8 @@ def save_items(
                     "duplicate": int(not new_article),
                 }
             )
+            if story_id is not None and not new_story and corroborate is not None:
+                followup = _corroborate(db, story_id, article_id, corroborate, destinations, now)
+                alert_id = alert_id or followup
             saved.append(Saved(item, article_id, new_article, alert_id, story_id, new_story))
     return saved

@@ -216,6 +216,17 @@ def m003_stories(db: Database) -> None:
         )
 
 
+@migrations()
+def m004_followups(db: Database) -> None:
+    """An article may carry several alerts (its first, a graver copy, a corroboration follow-up,
+    an update); a story remembers when its corroboration was announced."""
+    db.execute("drop index if exists idx_alerts_article_id")
+    db.table("alerts").create_index(["article_id"])
+    db.table("alerts").add_column("kind", str)
+    db.execute("update alerts set kind = 'first' where kind is null")
+    db.table("stories").add_column("corroborated_at", str)
+
+
 def open_db(path: Path) -> Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     try:

@@ -142,6 +142,53 @@ def _join(
     )
 
 
+# A feed's side, from its `side` or, failing that, its `country`.
+_SIDE_OF_COUNTRY = {"AM": "armenian", "AZ": "azerbaijani", "RU": "russian"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    feed: str
+    side: str  # armenian, azerbaijani, russian, international, or "" when the feed says neither
+
+
+def story_sources(db: Database, story_id: int) -> list[Source]:
+    """The feeds that carried the story's articles, first seen first, once each."""
+    found: dict[str, Source] = {}
+    for name, side, country in db.execute(
+        "select f.name, f.side, f.country from articles a join entries e on e.article_id = a.id "
+        "join feeds f on f.id = e.feed_id where a.story_id = ? order by e.id",
+        [story_id],
+    ).fetchall():
+        if name not in found:
+            resolved = side or _SIDE_OF_COUNTRY.get((country or "").upper(), "")
+            if not resolved and country:
+                resolved = "international"
+            found[name] = Source(name, resolved)
+    return list(found.values())
+
+
+def corroborated_at(db: Database, story_id: int) -> str | None:
+    row = db.execute("select corroborated_at from stories where id = ?", [story_id]).fetchone()
+    return row[0] if row else None
+
+
+def mark_corroborated(db: Database, story_id: int, now: datetime) -> None:
+    db.execute("update stories set corroborated_at = ? where id = ?", [iso(now), story_id])
+
+
+def get_story(db: Database, story_id: int) -> dict[str, Any] | None:
+    """A story's title, severity, flag and the address of its first article."""
+    row = db.execute(
+        "select s.title, s.severity, s.flagged, a.url from stories s "
+        "left join articles a on a.id = s.first_article_id where s.id = ?",
+        [story_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return {"title": row[0], "severity": row[1], "flagged": bool(row[2]), "url": row[3]}
+
+
 def story_of(db: Database, article_id: int) -> int | None:
     row = db.execute("select story_id from articles where id = ?", [article_id]).fetchone()
     return int(row[0]) if row and row[0] is not None else None
