@@ -129,6 +129,21 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
     )
 
 
+def render_update(item: Item, *, feed_name: str, side: str | None, changes: str) -> AlertDraft:
+    """The alert for a stored article whose page changed and now matches, or matches graver."""
+    draft = render_alert(item, feed_name=feed_name, side=side)
+    digest = hashlib.sha256(f"{draft.alert_key}:update:{item.content_hash}".encode())
+    alert_key = "nm-" + digest.hexdigest()[:16]
+    body = draft.body.replace(draft.alert_key, alert_key)
+    return AlertDraft(
+        alert_key=alert_key,
+        severity=draft.severity,
+        title=f"[UPDATE] {draft.title}",
+        body=f"What changed: {changes}\n{body}",
+        url=draft.url,
+    )
+
+
 def render_corroboration(
     story_id: int, title: str, severity: str, url: str | None, sources: list[tuple[str, str]]
 ) -> AlertDraft:

@@ -163,7 +163,8 @@ def once(obj: Context) -> None:
     click.echo(
         f"feeds={len(report.feeds)} errors={len(errors)} "
         f"new_articles={sum(f.new_articles for f in report.feeds)} "
-        f"duplicates={sum(f.duplicates for f in report.feeds)} flagged={len(report.flagged)} "
+        f"duplicates={sum(f.duplicates for f in report.feeds)} "
+        f"updated={sum(f.updated for f in report.feeds)} flagged={len(report.flagged)} "
         f"alerts_sent={report.sent} alerts_failed={report.failed}"
     )
     for saved in report.flagged:
@@ -282,6 +283,11 @@ def show(obj: Context, article_id: int, as_json: bool) -> None:
         click.echo(f"  {match['kind']:<9} {match['text']!r} -> {match['canonical']}")
     for source in article["sources"]:
         click.echo(f"source: {source['feed']}: {source['url']}")
+    for version in article["versions"]:
+        click.echo(
+            f"version {version['version']} (seen {version['seen_at']}, replaced "
+            f"{version['replaced_at']}, {version['severity']}): {version['changes']}"
+        )
     for alert in article["alerts"]:
         click.echo(f"alert {alert['alert_key']}: {alert['destination']} {alert['status']}")
     click.echo("")

@@ -163,3 +163,10 @@ def content_hash(title: str, text: str) -> str:
     if len(body) < 200:
         body = normalise_text(title) + "\n" + body
     return _digest(body)
+
+
+def entry_revision(title: str, summary: str, content: str, updated: str | None) -> str:
+    """What a feed says about an item, condensed: another value means the item was re-issued
+    with changed words or a new ``updated`` date, and its page is worth reading again."""
+    parts = (normalise_text(title), normalise_text(summary), normalise_text(content), updated or "")
+    return _digest("\x1f".join(parts))[:16]

@@ -49,6 +49,7 @@ class Entry:
     published: datetime | None
     guid: str | None = None
     author: str | None = None
+    revision: str = ""  # changes when the feed re-issues the item with other words or dates
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import lxml.html
 from lxml import etree
 
 from monitor.errors import ParseError
-from monitor.identity import entry_key
+from monitor.identity import entry_key, entry_revision
 from monitor.models import Entry
 
 # A DOCTYPE with an internal subset can declare entities that feedparser's fallback parser
@@ -74,16 +74,19 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
         guid = item.get("id") or None
         title = html_to_text(str(item.get("title", "")))
         summary = html_to_text(str(item.get("summary", "")))
+        content = _content(item)
+        updated = dict.get(item, "updated") or None  # raw: feedparser maps it to published
         entries.append(
             Entry(
                 key=entry_key(guid, link, title, summary),
                 url=link,
                 title=title,
                 summary=summary,
-                content=_content(item),
+                content=content,
                 published=_when(item),
                 guid=guid,
                 author=item.get("author") or None,
+                revision=entry_revision(title, summary, content, updated),
             )
         )
     return entries

@@ -21,7 +21,13 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
-from monitor.alert import Notifier, render_alert, render_corroboration, severity_at_least
+from monitor.alert import (
+    Notifier,
+    render_alert,
+    render_corroboration,
+    render_update,
+    severity_at_least,
+)
 from monitor.config import Settings
 from monitor.deliver import deliver_pending
 from monitor.errors import RateLimited, SourceError, StoreError
@@ -35,7 +41,7 @@ from monitor.parse import parse_feed
 from monitor.schedule import next_check
 from monitor.store import articles as article_store
 from monitor.store import feeds as feed_store
-from monitor.store import stories
+from monitor.store import stories, versions
 from monitor.store.feeds import FeedState
 from monitor.store.stories import Source
 
@@ -72,6 +78,7 @@ class FeedReport:
     new_articles: int = 0
     duplicates: int = 0
     pages_fetched: int = 0
+    updated: int = 0  # stored articles whose re-issued page changed: a new version each
     flagged: list[article_store.Saved] = field(default_factory=list)
 
 
@@ -195,8 +202,15 @@ async def refresh_feed(
         return report
 
     report.entries = len(entries)
-    known = article_store.known_entry_keys(db, state.id, (e.key for e in entries))
+    known = versions.known_entries(db, state.id, (e.key for e in entries))
     fresh = list({e.key: e for e in entries if e.key not in known}.values())
+    revised = []
+    for e in {e.key: e for e in entries if e.key in known}.values():
+        seen = known[e.key]
+        if seen.revision is None:  # stored before revisions were kept: remember this one
+            versions.set_revision(db, seen.id, e.revision)
+        elif seen.revision != e.revision and seen.article_id is not None:
+            revised.append((e, seen))
     items = await asyncio.gather(
         *(
             _item_for(
@@ -244,6 +258,17 @@ async def refresh_feed(
         destinations=notifier.destinations,
         corroborate=corroborate,
     )
+    report.updated = await _update_revised(
+        revised,
+        state,
+        db=db,
+        fetcher=fetcher,
+        watchlist=watchlist,
+        settings=settings,
+        report=report,
+        notifier=notifier,
+        now=now,
+    )
     report.new_entries = len(saved)
     report.new_articles = sum(1 for s in saved if s.new_article)
     report.duplicates = report.new_entries - report.new_articles
@@ -270,6 +295,63 @@ async def refresh_feed(
         last_modified=result.last_modified,
     )
     return report
+
+
+async def _update_revised(
+    revised: list[tuple[Entry, versions.KnownEntry]],
+    state: FeedState,
+    *,
+    db: Database,
+    fetcher: PageFetcher,
+    watchlist: Watchlist,
+    settings: Settings,
+    report: FeedReport,
+    notifier: Notifier,
+    now: datetime,
+) -> int:
+    """Re-read the pages of re-issued items; a changed one becomes a new version."""
+    source = state.source
+
+    def draft(item: Item, _article_id: int, changes: str) -> AlertDraft | None:
+        if not severity_at_least(item.verdict.severity, settings.alerts.min_severity):
+            return None
+        return render_update(item, feed_name=source.name, side=source.side, changes=changes)
+
+    articles = await asyncio.gather(
+        *(_article_for(entry, state, fetcher, settings, report) for entry, _ in revised)
+    )
+    count = 0
+    for (entry, seen), article in zip(revised, articles, strict=True):
+        assert seen.article_id is not None
+        item = Item(
+            entry=entry,
+            article=article,
+            verdict=match_article(article, watchlist),
+            content_hash=content_hash(article.title, article.text),
+            canonical_url=article.canonical_url
+            or (canonical_url(entry.url) if entry.url else None),
+            known_article_id=seen.article_id,
+        )
+        updated = versions.save_update(
+            db,
+            entry_id=seen.id,
+            article_id=seen.article_id,
+            item=item,
+            now=now,
+            draft_alert=draft,
+            destinations=notifier.destinations,
+        )
+        if updated is not None:
+            count += 1
+            log.info(
+                "updated feed=%r article=%d version=%d alert=%s changes=%s",
+                source.name,
+                updated.article_id,
+                updated.version,
+                updated.alert_id is not None,
+                updated.changes,
+            )
+    return count
 
 
 def _record(

@@ -44,6 +44,7 @@ def test_database_is_wal_with_busy_timeout_and_migrates_once(tmp_path: Path) -> 
         "m002_firings",
         "m003_stories",
         "m004_followups",
+        "m005_versions",
     ]
     assert {"feeds", "entries", "articles", "matches", "firings", "alerts", "deliveries"} <= set(
         again.table_names()

@@ -198,3 +198,81 @@ def test_a_story_from_one_side_is_not_corroborated(
     once(config)
     titles = [hook.json()["title"] for hook in webhook.received]
     assert not any(t.startswith("[CORROBORATED]") for t in titles), titles
+
+
+_RSS = "application/rss+xml"
+
+
+def _page(paragraphs: list[str]) -> bytes:
+    return storykit.page(0, "Shooting near Sotk", paragraphs)
+
+
+def _feed(site: LocalSite, summary: str, updated: str) -> bytes:
+    item = (
+        f"<item><title>Shooting near Sotk</title><link>{site.url('/news/1.html')}</link>"
+        f"<guid>sotk-1</guid><description>{summary}</description>"
+        f"<pubDate>Wed, 25 Nov 2026 06:00:00 GMT</pubDate>{updated}</item>"
+    )
+    return f"<rss version='2.0'><channel><title>Wire</title>{item}</channel></rss>".encode()
+
+
+def test_a_changed_page_is_a_new_version_and_alerts_only_when_graver(
+    tmp_path: Path, site: LocalSite, webhook: WebhookReceiver
+) -> None:
+    first = [
+        "Azerbaijani forces opened fire on Armenian positions near Sotk overnight, the Armenian "
+        "Defence Ministry said on Wednesday.",
+        "The ministry said the shooting lasted about forty minutes and came from small arms.",
+        "Residents of the village said they heard the gunfire from their homes.",
+    ]
+    site.resources["/news/1.html"] = Resource(_page(first))
+    site.resources["/rss.xml"] = Resource(_feed(site, "Shooting near Sotk.", ""), _RSS)
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[storage]",
+                'path = "data/monitor.db"',
+                "[alerts]",
+                f'urls = ["json://127.0.0.1:{webhook.port}/hook"]',
+                "[[feeds]]",
+                'name = "Wire"',
+                f'url = "{site.url("/rss.xml")}"',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert "new_articles=1" in once(config)
+    assert [h.json()["title"][:8] for h in webhook.received] == ["[MEDIUM]"]
+
+    # The page adds a death: the feed re-issues the item; a new version, and an update alert.
+    graver = [*first[:2], "One Armenian serviceman was killed by the fire, the ministry said."]
+    site.resources["/news/1.html"] = Resource(_page(graver))
+    site.resources["/rss.xml"] = Resource(_feed(site, "A serviceman was killed.", ""), _RSS)
+    assert "updated=1" in once(config)
+    titles = [h.json()["title"] for h in webhook.received]
+    assert len(titles) == 2, titles
+    assert titles[1].startswith(("[UPDATE] [HIGH]", "[UPDATE] [CRITICAL]")), titles
+    update = webhook.received[1].json()
+    assert "What changed:" in update["message"] and "killed" in update["message"]
+
+    # The feed re-issues the item again, the page gains a sentence: a version, no alert.
+    site.resources["/news/1.html"] = Resource(
+        _page([*graver, "The ministry said the situation was calm by morning."])
+    )
+    site.resources["/rss.xml"] = Resource(_feed(site, "Calm by morning.", ""), _RSS)
+    assert "updated=1" in once(config)
+    assert len(webhook.received) == 2
+
+    # Re-issued with the same page: nothing changes.
+    site.resources["/rss.xml"] = Resource(_feed(site, "Once more.", ""), _RSS)
+    assert "updated=0" in once(config)
+
+    result = CliRunner().invoke(main, ["--config", str(config), "show", "1", "--json"])
+    shown = json.loads(result.output)
+    assert [v["version"] for v in shown["versions"]] == [1, 2]
+    assert "1 sentence added" in shown["versions"][0]["changes"]
+    assert shown["severity"] in ("high", "critical") and "calm by morning" in shown["text"]
+    text = CliRunner().invoke(main, ["--config", str(config), "show", "1"]).output
+    assert "version 1 (seen" in text

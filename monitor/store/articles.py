@@ -181,6 +181,7 @@ def save_items(
                     "first_seen_at": iso(now),
                     "article_id": article_id,
                     "duplicate": int(not new_article),
+                    "revision": item.entry.revision,
                 }
             )
             if story_id is not None and not new_story and corroborate is not None:

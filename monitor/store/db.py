@@ -227,6 +227,34 @@ def m004_followups(db: Database) -> None:
     db.table("stories").add_column("corroborated_at", str)
 
 
+@migrations()
+def m005_versions(db: Database) -> None:
+    """Earlier versions of articles whose page changed, and what the feed last said of each
+    entry (its revision), to notice a re-issued item."""
+    db.table("entries").add_column("revision", str)
+    db.table("articles").add_column("version", int, not_null_default=1)
+    db.table("article_versions").create(
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            "title": str,
+            "text": str,
+            "content_hash": str,
+            "flagged": int,
+            "severity": str,
+            "score": float,
+            "reason": str,
+            "seen_at": str,
+            "replaced_at": str,
+            "changes": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("article_versions").create_index(["article_id", "version"], unique=True)
+
+
 def open_db(path: Path) -> Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     try:

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from monitor.store.versions import versions
+
 _ITEM_COLUMNS = (
     "a.id, a.title, a.url, a.severity, a.score, a.flagged, a.places, a.published_at, "
     "a.first_seen_at, a.language, a.text_source, f.name as feed"
@@ -71,6 +73,7 @@ def get_article(db: Database, article_id: int) -> dict[str, Any] | None:
         "order by weight desc, id",
         [article_id],
     )
+    article["versions"] = versions(db, article_id)
     article["fired"] = _rows(
         db,
         "select watch, rule, weight, severity, detail, sentence from firings "
