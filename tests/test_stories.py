@@ -129,6 +129,8 @@ def test_stories_command_lists_stories_with_their_articles(
     stories = [json.loads(line) for line in result.output.splitlines()]
     for story in stories:
         assert {"id", "title", "first_seen", "flagged", "severity", "articles"} <= set(story)
+        assert {"incident", "related", "sources"} <= set(story)
+        assert (story["incident"] is not None) == story["flagged"]
         assert all({"url", "feed", "title"} <= set(a) for a in story["articles"])
     (seed,) = [s for s in stories if s["title"] == "Armenia Accuses Azerbaijan of Attack"]
     assert seed["flagged"] is True and seed["severity"] in ("high", "critical")

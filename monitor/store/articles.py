@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from monitor.incidents import signature
 from monitor.models import SEVERITIES, AlertDraft, Destination, Item
 from monitor.store.alerts import add_alert
 from monitor.store.db import insert_row
@@ -17,6 +18,7 @@ from monitor.store.stories import (
     Source,
     alerted_severity,
     corroborated_at,
+    link_incident,
     mark_corroborated,
     place_article,
     story_of,
@@ -161,6 +163,8 @@ def save_items(
                     now=now,
                 )
                 story_id, new_story = placement.story_id, placement.new_story
+                if verdict.flagged:
+                    link_incident(db, story_id, signature(verdict, now))
                 # One story, one alert: a copy alerts only when it is graver than what was sent.
                 sent = None if new_story else alerted_severity(db, story_id)
                 if sent is None or _graver(verdict.severity, sent):

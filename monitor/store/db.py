@@ -255,6 +255,26 @@ def m005_versions(db: Database) -> None:
     db.table("article_versions").create_index(["article_id", "version"], unique=True)
 
 
+@migrations()
+def m006_incidents(db: Database) -> None:
+    """Incidents: flagged stories that agree on place, time and kind (``incidents.py``)."""
+    db.table("incidents").create(
+        {
+            "id": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "places": str,
+            "regions": str,
+            "families": str,
+            "story_count": int,
+        },
+        pk="id",
+    )
+    db.table("incidents").create_index(["last_seen_at"])
+    db.table("stories").add_column("incident_id", int)
+    db.table("stories").create_index(["incident_id"])
+
+
 def open_db(path: Path) -> Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     try:

@@ -15,13 +15,23 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from monitor.incidents import WINDOW, Signature, same_incident
 from monitor.models import SEVERITIES
 from monitor.similarity import Likeness, Sketch, likeness, lsh_keys, sketch
 from monitor.store.db import insert_row
 from monitor.store.timefmt import iso
 
 _CHUNK = 400
-_STORY_FIELDS = ("id", "title", "first_seen", "last_seen", "flagged", "severity", "count")
+_STORY_FIELDS = (
+    "id",
+    "title",
+    "first_seen",
+    "last_seen",
+    "flagged",
+    "severity",
+    "count",
+    "incident",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +199,55 @@ def get_story(db: Database, story_id: int) -> dict[str, Any] | None:
     return {"title": row[0], "severity": row[1], "flagged": bool(row[2]), "url": row[3]}
 
 
+def link_incident(db: Database, story_id: int, sig: Signature) -> int:
+    """Put a flagged story in the incident it reports (a recent one that agrees, or a new one)."""
+    row = db.execute("select incident_id from stories where id = ?", [story_id]).fetchone()
+    if row is not None and row[0] is not None:
+        return int(row[0])
+    since = iso(sig.seen - WINDOW)
+    chosen = None
+    for incident_id, places, regions, families, last in db.execute(
+        "select id, places, regions, families, last_seen_at from incidents "
+        "where last_seen_at >= ? order by last_seen_at desc",
+        [since],
+    ).fetchall():
+        other = Signature(
+            frozenset((str(n), float(a), float(b)) for n, a, b in json.loads(places)),
+            frozenset(json.loads(regions)),
+            frozenset(json.loads(families)),
+            datetime.fromisoformat(last),
+        )
+        if same_incident(sig, other):
+            chosen = int(incident_id)
+            db.execute(
+                "update incidents set last_seen_at = max(last_seen_at, ?), places = ?, "
+                "regions = ?, families = ?, story_count = story_count + 1 where id = ?",
+                [
+                    iso(sig.seen),
+                    json.dumps(sorted(other.places | sig.places), ensure_ascii=False),
+                    json.dumps(sorted(other.regions | sig.regions), ensure_ascii=False),
+                    json.dumps(sorted(other.families | sig.families)),
+                    chosen,
+                ],
+            )
+            break
+    if chosen is None:
+        chosen = insert_row(
+            db,
+            "incidents",
+            {
+                "first_seen_at": iso(sig.seen),
+                "last_seen_at": iso(sig.seen),
+                "places": json.dumps(sorted(sig.places), ensure_ascii=False),
+                "regions": json.dumps(sorted(sig.regions), ensure_ascii=False),
+                "families": json.dumps(sorted(sig.families)),
+                "story_count": 1,
+            },
+        )
+    db.execute("update stories set incident_id = ? where id = ?", [chosen, story_id])
+    return chosen
+
+
 def story_of(db: Database, article_id: int) -> int | None:
     row = db.execute("select story_id from articles where id = ?", [article_id]).fetchone()
     return int(row[0]) if row and row[0] is not None else None
@@ -214,7 +273,8 @@ def list_stories(
         dict(zip(_STORY_FIELDS, r, strict=True))
         for r in db.execute(
             "select s.id, s.title, s.first_seen_at, s.last_seen_at, s.flagged, s.severity, "
-            f"s.article_count from stories s {where} order by s.last_seen_at desc, s.id desc "
+            f"s.article_count, s.incident_id from stories s {where} "
+            "order by s.last_seen_at desc, s.id desc "
             "limit ?",
             [limit],
         ).fetchall()
@@ -231,6 +291,17 @@ def list_stories(
             ).fetchall()
         ]
         story["sources"] = sorted({a["feed"] for a in story["articles"] if a["feed"]})
+        story["related"] = (
+            [
+                int(r[0])
+                for r in db.execute(
+                    "select id from stories where incident_id = ? and id != ? order by id",
+                    [story["incident"], story["id"]],
+                ).fetchall()
+            ]
+            if story["incident"] is not None
+            else []
+        )
     return stories
 
 
