@@ -70,17 +70,26 @@ def _few(names: list[str], limit: int = 4) -> str:
 
 
 def rules_fired(item: Item, limit: int = 4) -> str:
-    """The rules that added to the flagging watches' scores, e.g.
-    "armenia-azerbaijan-border: co-occurrence +27.0 [high], shelling at a settlement [critical]"."""
+    """The rules behind the flagging watches' scores, each once with its total weight, e.g.
+    "armenia-azerbaijan-border: co-occurrence in 4 sentences +76.2 [high]; people hurt at a
+    named place [critical]"."""
     parts = []
     for watch in item.verdict.watches:
-        shown = [
-            f"{f.rule} {f.weight:+.1f}" + (f" [{f.severity}]" if f.severity else "")
-            if f.weight
-            else f"{f.rule}" + (f" [{f.severity}]" if f.severity else "")
-            for f in item.verdict.fired
-            if f.watch == watch and (f.weight > 0 or f.severity)
-        ]
+        totals: dict[str, tuple[float, int, str]] = {}
+        for f in item.verdict.fired:
+            if f.watch != watch or not (f.weight > 0 or f.severity):
+                continue
+            weight, count, severity = totals.get(f.rule, (0.0, 0, ""))
+            graver = max((severity, f.severity), key=lambda s: SEVERITIES.index(s) if s else -1)
+            totals[f.rule] = (weight + f.weight, count + 1, graver)
+        shown = []
+        for rule, (weight, count, severity) in totals.items():
+            label = rule + (
+                f" in {count} sentences" if rule == "co-occurrence" and count > 1 else ""
+            )
+            label += f" {weight:+.1f}" if weight else ""
+            label += f" [{severity}]" if severity else ""
+            shown.append(label)
         if shown:
             more = f" (+{len(shown) - limit} more)" if len(shown) > limit else ""
             parts.append(f"{watch}: {', '.join(shown[:limit])}{more}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -51,6 +52,11 @@ def test_alert_says_what_where_who_and_why() -> None:
     assert 'Key sentence: "«Azerbaijan» was «shelling» in the direction of «Goris»' in draft.body
     # The rules and weights that made the flagging watch fire (not penalties, not other watches).
     assert "Rules: armenia-azerbaijan-border: co-occurrence +9.0 [high]\n" in draft.body
+    two = Firing("armenia-azerbaijan-border", "co-occurrence", 4.5, "medium", "...")
+    item = flagged_item()
+    item = replace(item, verdict=replace(item.verdict, fired=(*item.verdict.fired, two)))
+    body = render_alert(item, feed_name="x", side=None).body
+    assert "co-occurrence in 2 sentences +13.5 [high]" in body
     assert "Link: https://news.example/a" in draft.body
     assert draft.alert_key.startswith("nm-") and draft.alert_key in draft.body
     assert render_alert(flagged_item(), feed_name="x", side=None).alert_key == draft.alert_key
