@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 
 import apprise
 
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
+from monitor.formats import HTML, MARKDOWN, TEXT, Line, Message, render
 from monitor.models import SEVERITIES, AlertDraft, Destination, Item
 
 _NOTIFY_TYPE = {
@@ -31,8 +33,8 @@ def severity_at_least(severity: str, minimum: str) -> bool:
     return severity != "none" and rank.get(severity, 0) >= rank.get(minimum, len(SEVERITIES))
 
 
-def highlight(sentence: str, terms: Iterable[str], mark: tuple[str, str] = ("«", "»")) -> str:
-    """The sentence with each matched term wrapped in marks (longest terms first, no overlaps)."""
+def term_spans(sentence: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the matched terms stand in the sentence (longest terms first, no overlaps)."""
     spans: list[tuple[int, int]] = []
     for term in sorted(set(terms), key=len, reverse=True):
         start = sentence.find(term)
@@ -41,8 +43,13 @@ def highlight(sentence: str, terms: Iterable[str], mark: tuple[str, str] = ("«"
             if all(end <= a or start >= b for a, b in spans):
                 spans.append((start, end))
             start = sentence.find(term, end)
+    return sorted(spans)
+
+
+def highlight(sentence: str, terms: Iterable[str], mark: tuple[str, str] = ("«", "»")) -> str:
+    """The sentence with each matched term wrapped in marks (longest terms first, no overlaps)."""
     out, last = [], 0
-    for start, end in sorted(spans):
+    for start, end in term_spans(sentence, terms):
         out += [sentence[last:start], mark[0], sentence[start:end], mark[1]]
         last = end
     return "".join([*out, sentence[last:]])
@@ -53,6 +60,12 @@ def key_sentences(matches: Iterable[tuple[str, str, str, float]], limit: int = 3
 
     ``matches`` are (sentence, matched text, kind, weight); exclusions do not count.
     """
+    return [highlight(text, terms) for text, terms in _ranked_sentences(matches, limit)]
+
+
+def _ranked_sentences(
+    matches: Iterable[tuple[str, str, str, float]], limit: int
+) -> list[tuple[str, list[str]]]:
     weight: dict[str, float] = {}
     terms: dict[str, list[str]] = {}
     for sentence, text, kind, value in matches:
@@ -61,7 +74,7 @@ def key_sentences(matches: Iterable[tuple[str, str, str, float]], limit: int = 3
         weight[sentence] = weight.get(sentence, 0.0) + value
         terms.setdefault(sentence, []).append(text)
     ranked = sorted(weight, key=lambda s: weight[s], reverse=True)[:limit]
-    return [highlight(" ".join(s.split()), terms[s]) for s in ranked]
+    return [(" ".join(s.split()), terms[s]) for s in ranked]
 
 
 def _few(names: list[str], limit: int = 4) -> str:
@@ -113,43 +126,56 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
     digest = hashlib.sha256(f"{item.content_hash}:{','.join(verdict.watches)}".encode())
     alert_key = "nm-" + digest.hexdigest()[:16]
     lines = [
-        f"What: {verdict.reason}",
-        f"Where: {places}",
-        f"Reported by: {reporter}",
-        f"Why it matched: {why or 'n/a'} (score {verdict.score:.1f})",
+        Line("What", verdict.reason),
+        Line("Where", places),
+        Line("Reported by", reporter),
+        Line("Why it matched", f"{why or 'n/a'} (score {verdict.score:.1f})"),
     ]
     fired = rules_fired(item)
     if fired:
-        lines.append(f"Rules: {fired}")
-    evidence = key_sentences(
+        lines.append(Line("Rules", fired))
+    ranked = _ranked_sentences(
         ((m.sentence, m.text, m.kind, m.weight) for m in verdict.matches), limit=1
     )
-    if evidence:
-        lines.append(f'Key sentence: "{evidence[0][:600]}"')
-    if url:
-        lines.append(f"Link: {url}")
-    lines.append(f"Alert id: {alert_key}")
+    if ranked:
+        sentence, found = ranked[0]
+        sentence = sentence[:600]
+        marks = tuple((a + 1, b + 1) for a, b in term_spans(sentence, found))
+        lines.append(Line("Key sentence", f'"{sentence}"', marks))
+    return _draft(
+        Message(f"[{verdict.severity.upper()}] {title}", tuple(lines), url, alert_key),
+        verdict.severity,
+    )
+
+
+def _draft(message: Message, severity: str) -> AlertDraft:
+    """The stored form of an alert: its text rendering, and the message to render per format."""
+    title, body = render(message, TEXT)
     return AlertDraft(
-        alert_key=alert_key,
-        severity=verdict.severity,
-        title=f"[{verdict.severity.upper()}] {title}",
-        body="\n".join(lines),
-        url=url,
+        alert_key=message.alert_key,
+        severity=severity,
+        title=title,
+        body=body,
+        url=message.url,
+        payload=message.to_json(),
     )
 
 
 def render_update(item: Item, *, feed_name: str, side: str | None, changes: str) -> AlertDraft:
     """The alert for a stored article whose page changed and now matches, or matches graver."""
     draft = render_alert(item, feed_name=feed_name, side=side)
+    assert draft.payload is not None
+    message = Message.from_json(draft.payload)
     digest = hashlib.sha256(f"{draft.alert_key}:update:{item.content_hash}".encode())
     alert_key = "nm-" + digest.hexdigest()[:16]
-    body = draft.body.replace(draft.alert_key, alert_key)
-    return AlertDraft(
-        alert_key=alert_key,
-        severity=draft.severity,
-        title=f"[UPDATE] {draft.title}",
-        body=f"What changed: {changes}\n{body}",
-        url=draft.url,
+    return _draft(
+        replace(
+            message,
+            title=f"[UPDATE] {message.title}",
+            lines=(Line("What changed", changes), *message.lines),
+            alert_key=alert_key,
+        ),
+        draft.severity,
     )
 
 
@@ -160,20 +186,23 @@ def render_corroboration(
     sides = sorted({side for _, side in sources if side})
     outlets = ", ".join(f"{feed} ({side})" if side else feed for feed, side in sources)
     alert_key = "nm-" + hashlib.sha256(f"story:{story_id}:corroborated".encode()).hexdigest()[:16]
-    lines = [
-        f"Now reported by {len(sources)} outlets from {len(sides)} sides: {outlets}.",
-        f"Story #{story_id}: {title}",
-    ]
-    if url:
-        lines.append(f"Link: {url}")
-    lines.append(f"Alert id: {alert_key}")
-    return AlertDraft(
-        alert_key=alert_key,
-        severity=severity,
-        title=f"[CORROBORATED] [{severity.upper()}] {title}",
-        body="\n".join(lines),
-        url=url,
+    lines = (
+        Line("", f"Now reported by {len(sources)} outlets from {len(sides)} sides: {outlets}."),
+        Line("Story", f"#{story_id}: {title}"),
     )
+    return _draft(
+        Message(f"[CORROBORATED] [{severity.upper()}] {title}", lines, url, alert_key), severity
+    )
+
+
+def _format_of(service: apprise.NotifyBase) -> str:
+    """The body format a service renders: its own, or its first of several (email: HTML)."""
+    resolve = getattr(service, "resolve_format", None)
+    chosen = resolve(None) if callable(resolve) else service.notify_format
+    if isinstance(chosen, tuple | list):
+        chosen = chosen[0]
+    value = str(getattr(chosen, "value", chosen)).lower()
+    return value if value in (TEXT, MARKDOWN, HTML) else TEXT
 
 
 class Notifier:
@@ -220,14 +249,21 @@ class Notifier:
     def has(self, key: str) -> bool:
         return key in self._services
 
-    def send(self, key: str, *, title: str, body: str, severity: str) -> None:
-        """Deliver one message to one destination. Raises AlertError with a safe reason."""
+    def send(
+        self, key: str, *, title: str, body: str, severity: str, payload: str | None = None
+    ) -> None:
+        """Deliver one message to one destination, written in the format it takes (text,
+        Markdown or HTML; email as text and HTML). Raises AlertError with a safe reason."""
         service = self._services[key]
         one = apprise.Apprise()
         one.add(service)
         notify_type = _NOTIFY_TYPE.get(severity, apprise.NotifyType.INFO)
+        fmt = TEXT
+        if payload:
+            fmt = _format_of(service)
+            title, body = render(Message.from_json(payload), fmt)
         with apprise.LogCapture(level=logging.WARNING) as captured:
-            ok = one.notify(body=body, title=title, notify_type=notify_type)
+            ok = one.notify(body=body, title=title, notify_type=notify_type, body_format=fmt)
         if not ok:
             raise AlertError(self._scrub(key, captured.getvalue()) or "apprise reported failure")
 

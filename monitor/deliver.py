@@ -49,6 +49,7 @@ async def deliver_pending(
                     title=delivery.title,
                     body=delivery.body,
                     severity=delivery.severity,
+                    payload=delivery.payload,
                 )
             except AlertError as exc:
                 attempts = delivery.attempts + 1

@@ -135,6 +135,7 @@ class AlertDraft:
     title: str
     body: str
     url: str | None
+    payload: str | None = None  # the message to write per destination format (formats.py)
 
 
 @dataclass(frozen=True, slots=True)

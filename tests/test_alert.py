@@ -151,3 +151,51 @@ def test_apprise_config_file_with_tags(tmp_path: object, webhook: WebhookReceive
 )
 def test_highlight(sentence: str, terms: list[str], expected: str) -> None:
     assert highlight(sentence, terms) == expected
+
+
+def hostile_item() -> Item:
+    sentence = (
+        'Azerbaijan shelled Goris <script>alert(1)</script> <a href="http://evil.example/x">'
+        "click here</a> [more](http://evil.example/md) overnight."
+    )
+    item = flagged_item()
+    matches = (
+        Match("shelled", "incident", "shelling", sentence, 3.0),
+        Match("Goris", "place", "Goris", sentence, 2.0),
+    )
+    article = replace(item.article, title="Shelling <script>x()</script> of Goris")
+    return replace(item, article=article, verdict=replace(item.verdict, matches=matches))
+
+
+def test_email_is_multipart_and_feed_text_stays_text(smtp: SmtpSink) -> None:
+    notifier = Notifier.from_settings(AlertSettings(urls=(smtp.url(),)))
+    draft = render_alert(hostile_item(), feed_name="Wire", side="armenian")
+    (dest,) = notifier.destinations
+    notifier.send(
+        dest.key, title=draft.title, body=draft.body, severity="high", payload=draft.payload
+    )
+    (message,) = smtp.wait_for(1)
+    assert message.get_content_type() == "multipart/alternative"
+    html_part = message.get_body(preferencelist=("html",))
+    text_part = message.get_body(preferencelist=("plain",))
+    assert html_part is not None and text_part is not None
+    markup = html_part.get_content()
+    assert "<script" not in markup and "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
+    assert 'href="http://evil.example' not in markup
+    assert "&lt;a href=&quot;http://evil.example/x&quot;&gt;" in markup
+    assert '<a href="https://news.example/a">' in markup  # the item's own link, and only it
+    assert "<b>shelled</b>" in markup and "<b>Goris</b>" in markup
+    assert "alert(1)" in text_part.get_content()
+    assert message["Subject"].startswith("[HIGH] Shelling <script>x()</script> of Goris")
+
+
+def test_markdown_escapes_feed_text_and_links_only_the_item() -> None:
+    from monitor.formats import MARKDOWN, Message, render
+
+    draft = render_alert(hostile_item(), feed_name="Wire", side=None)
+    assert draft.payload is not None
+    title, body = render(Message.from_json(draft.payload), MARKDOWN)
+    assert "\\[more\\]\\(http://evil\\.example/md\\)" in body
+    assert "](<https://news.example/a>)" in body
+    assert body.count("](") == 1
+    assert "**shelled**" in body and "\\<script\\>" in title

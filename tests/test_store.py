@@ -46,6 +46,7 @@ def test_database_is_wal_with_busy_timeout_and_migrates_once(tmp_path: Path) -> 
         "m004_followups",
         "m005_versions",
         "m006_incidents",
+        "m007_alert_payload",
     ]
     assert {"feeds", "entries", "articles", "matches", "firings", "alerts", "deliveries"} <= set(
         again.table_names()

@@ -25,6 +25,7 @@ class PendingDelivery:
     severity: str
     title: str
     body: str
+    payload: str | None = None
 
 
 def add_alert(
@@ -53,6 +54,7 @@ def add_alert(
             "body": draft.body,
             "url": draft.url,
             "kind": kind,
+            "payload": draft.payload,
         },
     )
     db.table("deliveries").insert_all(
@@ -75,7 +77,7 @@ def due_deliveries(db: Database, now: datetime) -> list[PendingDelivery]:
     rows = db.execute(
         """
         select d.id, d.alert_id, a.alert_key, d.destination_key, d.destination, d.attempts,
-               a.severity, a.title, a.body
+               a.severity, a.title, a.body, a.payload
         from deliveries d join alerts a on a.id = d.alert_id
         where d.status in ('pending', 'failed') and d.next_attempt_at <= ?
         order by a.id, d.id

@@ -275,6 +275,12 @@ def m006_incidents(db: Database) -> None:
     db.table("stories").create_index(["incident_id"])
 
 
+@migrations()
+def m007_alert_payload(db: Database) -> None:
+    """The alert as a message to write per destination format (``formats.py``)."""
+    db.table("alerts").add_column("payload", str)
+
+
 def open_db(path: Path) -> Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     try:
