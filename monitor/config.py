@@ -50,6 +50,7 @@ class AlertSettings:
     min_severity: str = "low"
     max_attempts: int = 8
     corroboration: int = 3  # sides reporting a flagged story that send one follow-up; 0: never
+    max_per_hour: int = 30  # messages to one destination in an hour; the rest: one summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +352,9 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
 
     al = reader.table(data, "alerts")
     reader.check_keys(
-        al, ("urls", "config", "min_severity", "max_attempts", "corroboration"), ("alerts",)
+        al,
+        ("urls", "config", "min_severity", "max_attempts", "corroboration", "max_per_hour"),
+        ("alerts",),
     )
     alerts = AlertSettings(
         urls=reader.get(al, "urls", ("alerts",), _string_list, ()),
@@ -359,6 +362,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
         min_severity=reader.get(al, "min_severity", ("alerts",), _choice(SEVERITIES[1:]), "low"),
         max_attempts=reader.get(al, "max_attempts", ("alerts",), _positive_int, 8),
         corroboration=reader.get(al, "corroboration", ("alerts",), _count, 3),
+        max_per_hour=reader.get(al, "max_per_hour", ("alerts",), _count, 30),
     )
     if alerts.config is not None and not alerts.config.is_file():
         reader.problem(("alerts", "config"), f"apprise config file not found: {alerts.config}")

@@ -21,12 +21,19 @@ log = logging.getLogger(__name__)
 
 
 async def deliver_pending(
-    db: Database, notifier: Notifier, *, now: datetime, max_attempts: int
+    db: Database,
+    notifier: Notifier,
+    *,
+    now: datetime,
+    max_attempts: int,
+    max_per_hour: int = 0,
 ) -> tuple[int, int]:
     """Send every due delivery; failures stay in the outbox for a later attempt.
 
     Deliveries to different destinations go out concurrently; one destination's failure never
-    holds up another's. Returns (sent, failed).
+    holds up another's. With ``max_per_hour``, a destination that has had that many messages
+    in the last hour gets the rest folded into one summary (storm control). Returns (sent,
+    failed).
     """
     due = alert_store.due_deliveries(db, now)
     by_destination: dict[str, list[alert_store.PendingDelivery]] = {}
@@ -35,6 +42,19 @@ async def deliver_pending(
 
     async def drain(key: str, queue: list[alert_store.PendingDelivery]) -> tuple[int, int]:
         sent = failed = 0
+        if max_per_hour:
+            room = max(0, max_per_hour - alert_store.sent_since(db, key, now - timedelta(hours=1)))
+            summaries = [d for d in queue if d.kind == "summary"]  # never folded again
+            waiting = [d for d in queue if d.kind != "summary"]
+            if len(waiting) > room:
+                summary = alert_store.fold(db, waiting[room:], now=now, limit=max_per_hour)
+                log.warning(
+                    "destination=%s storm: %d alerts folded into summary %s",
+                    summary.destination,
+                    len(waiting) - room,
+                    summary.alert_key,
+                )
+                queue = [*summaries, *waiting[:room], summary]
         for delivery in queue:  # in order, so a destination receives alerts as they came
             if not notifier.has(key):
                 alert_store.mark_failed(

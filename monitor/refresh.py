@@ -456,6 +456,10 @@ async def run_cycle(
 
         report.feeds = list(await asyncio.gather(*(one(s) for s in states)))
     report.sent, report.failed = await deliver_pending(
-        db, notifier, now=clock(), max_attempts=settings.alerts.max_attempts
+        db,
+        notifier,
+        now=clock(),
+        max_attempts=settings.alerts.max_attempts,
+        max_per_hour=settings.alerts.max_per_hour,
     )
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor.models import AlertDraft, Destination
+from monitor.models import SEVERITIES, AlertDraft, Destination
 from monitor.store.db import insert_row
 from monitor.store.timefmt import iso
 
@@ -26,6 +27,7 @@ class PendingDelivery:
     title: str
     body: str
     payload: str | None = None
+    kind: str = "first"
 
 
 def add_alert(
@@ -77,7 +79,7 @@ def due_deliveries(db: Database, now: datetime) -> list[PendingDelivery]:
     rows = db.execute(
         """
         select d.id, d.alert_id, a.alert_key, d.destination_key, d.destination, d.attempts,
-               a.severity, a.title, a.body, a.payload
+               a.severity, a.title, a.body, a.payload, coalesce(a.kind, 'first')
         from deliveries d join alerts a on a.id = d.alert_id
         where d.status in ('pending', 'failed') and d.next_attempt_at <= ?
         order by a.id, d.id
@@ -130,3 +132,90 @@ def list_alerts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
             )
         ]
     return alerts
+
+
+def sent_since(db: Database, destination_key: str, since: datetime) -> int:
+    """How many messages this destination has been sent since ``since``."""
+    row = db.execute(
+        "select count(*) from deliveries where destination_key = ? and status = 'sent' "
+        "and sent_at >= ?",
+        [destination_key, iso(since)],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def fold(
+    db: Database, queue: list[PendingDelivery], *, now: datetime, limit: int
+) -> PendingDelivery:
+    """Storm control: fold a destination's waiting deliveries into one summary message.
+
+    The folded deliveries become "folded" (a final status; the summary names them); the summary
+    is a new alert with one delivery to this destination only, returned to be sent now.
+    """
+    first = queue[0]
+    listed = [f"- {d.title} ({d.alert_key})" for d in queue[:50]]
+    if len(queue) > 50:
+        listed.append(f"- ... and {len(queue) - 50} more")
+    digest = hashlib.sha256(f"{first.destination_key}:{first.id}:summary".encode())
+    key = "nm-" + digest.hexdigest()[:16]
+    gravest = max((d.severity for d in queue), key=_rank)
+    title = f"[SUMMARY] {len(queue)} more alerts held back (limit {limit} an hour)"
+    body = "\n".join(
+        [
+            f"{len(queue)} alerts arrived after this destination's limit of {limit} messages an "
+            "hour was reached. They are stored and listed here; `news-monitor alerts` shows "
+            "each in full.",
+            *listed,
+            f"Alert id: {key}",
+        ]
+    )
+    with db.atomic():
+        alert_id = insert_row(
+            db,
+            "alerts",
+            {
+                "alert_key": key,
+                "article_id": None,
+                "created_at": iso(now),
+                "severity": gravest,
+                "title": title,
+                "body": body,
+                "url": None,
+                "kind": "summary",
+            },
+        )
+        delivery_id = insert_row(
+            db,
+            "deliveries",
+            {
+                "alert_id": alert_id,
+                "destination": first.destination,
+                "destination_key": first.destination_key,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": iso(now),
+                "created_at": iso(now),
+            },
+        )
+        marks = ",".join("?" * len(queue))
+        db.execute(
+            f"update deliveries set status = 'folded', last_error = ? where id in ({marks})",
+            [f"folded into summary {key}", *(d.id for d in queue)],
+        )
+    return PendingDelivery(
+        delivery_id,
+        alert_id,
+        key,
+        first.destination_key,
+        first.destination,
+        0,
+        gravest,
+        title,
+        body,
+        None,
+        "summary",
+    )
+
+
+def _rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
