@@ -47,6 +47,7 @@ class LocalSite:
         self.resources: dict[str, Resource] = dict(resources or {})
         self.requests: list[Request] = []
         self.fail_posts = 0
+        self.post_delay = 0.0  # seconds each POST takes to answer (a slow receiver)
         self._lock = threading.Lock()
         site = self
 
@@ -54,10 +55,22 @@ class LocalSite:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                site._answer(self)
+                try:
+                    site._answer(self)
+                except (ConnectionError, TimeoutError):
+                    self.close_connection = True  # the client went away: nothing to answer
 
             def do_POST(self) -> None:
-                site._accept(self)
+                try:
+                    site._accept(self)
+                except (ConnectionError, TimeoutError):
+                    self.close_connection = True
+
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (ConnectionError, TimeoutError):
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: object) -> None:
                 return
@@ -99,6 +112,8 @@ class LocalSite:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length)
         headers = {k.lower(): v for k, v in handler.headers.items()}
+        if self.post_delay:
+            time.sleep(self.post_delay)
         with self._lock:
             status = 500 if self.fail_posts > 0 else 200
             self.fail_posts = max(0, self.fail_posts - 1)

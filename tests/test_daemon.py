@@ -49,6 +49,14 @@ class Process:
             time.sleep(0.05)
         raise AssertionError(f"{needle!r} x{count} not seen; log:\n" + "\n".join(self.lines))
 
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up, as after a power cut or the OOM killer."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self._reader.join(timeout=5)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
+
     def stop(self) -> tuple[int, float]:
         started = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
