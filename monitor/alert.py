@@ -18,6 +18,7 @@ from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
 from monitor.formats import HTML, MARKDOWN, TEXT, Line, Message, render
 from monitor.models import SEVERITIES, AlertDraft, Destination, Item
+from monitor.routing import split_tags
 
 _NOTIFY_TYPE = {
     "critical": apprise.NotifyType.FAILURE,
@@ -145,10 +146,11 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
     return _draft(
         Message(f"[{verdict.severity.upper()}] {title}", tuple(lines), url, alert_key),
         verdict.severity,
+        verdict.watches,
     )
 
 
-def _draft(message: Message, severity: str) -> AlertDraft:
+def _draft(message: Message, severity: str, watches: tuple[str, ...] = ()) -> AlertDraft:
     """The stored form of an alert: its text rendering, and the message to render per format."""
     title, body = render(message, TEXT)
     return AlertDraft(
@@ -158,6 +160,7 @@ def _draft(message: Message, severity: str) -> AlertDraft:
         body=body,
         url=message.url,
         payload=message.to_json(),
+        watches=watches,
     )
 
 
@@ -176,6 +179,7 @@ def render_update(item: Item, *, feed_name: str, side: str | None, changes: str)
             alert_key=alert_key,
         ),
         draft.severity,
+        draft.watches,
     )
 
 
@@ -230,8 +234,9 @@ class Notifier:
         """Build from inline apprise URLs and an optional apprise config file (YAML or TEXT)."""
         problems: list[str] = []
         collected = apprise.Apprise()
-        for index, url in enumerate(settings.urls):
-            if not collected.add(url):
+        for index, entry in enumerate(settings.urls):
+            tags, url = split_tags(entry)
+            if not collected.add(url, tag=list(tags) or None):
                 scheme = url.split("://", 1)[0] if "://" in url else url[:12]
                 problems.append(
                     f"alerts.urls[{index}]: apprise cannot use this URL "

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from monitor import paths
 from monitor.errors import ConfigError
 from monitor.models import SEVERITIES, FeedSource
+from monitor.routing import Route
 
 T = TypeVar("T")
 
@@ -51,6 +52,7 @@ class AlertSettings:
     max_attempts: int = 8
     corroboration: int = 3  # sides reporting a flagged story that send one follow-up; 0: never
     max_per_hour: int = 30  # messages to one destination in an hour; the rest: one summary
+    routes: tuple[Route, ...] = ()  # severities and watches -> destination tags (routing.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,35 @@ def _typed(kind: type[T], label: str) -> Callable[[object], T]:
     return convert
 
 
+def _read_routes(reader: _Reader, alerts: Mapping[str, Any]) -> tuple[Route, ...]:
+    raw = alerts.get("route", [])
+    if not isinstance(raw, list):
+        reader.problem(("alerts", "route"), "must be an array of tables ([[alerts.route]])")
+        return ()
+    routes = []
+    for index, table in enumerate(raw):
+        keys: tuple[str | int, ...] = ("alerts", "route", index)
+        if not isinstance(table, dict):
+            reader.problem(keys, "must be a table")
+            continue
+        reader.check_keys(table, ("tags", "min_severity", "watches"), keys)
+        none: tuple[str, ...] = ()
+        tags = reader.get(table, "tags", keys, _string_list, none)
+        if not tags:
+            reader.problem((*keys, "tags"), "a route needs the tags of its destinations")
+        watches = reader.get(table, "watches", keys, _string_list, None)
+        routes.append(
+            Route(
+                tags=frozenset(tags),
+                min_severity=reader.get(
+                    table, "min_severity", keys, _choice(SEVERITIES[1:]), "low"
+                ),
+                watches=frozenset(watches) if watches is not None else None,
+            )
+        )
+    return tuple(routes)
+
+
 def _count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError("must be a whole number >= 0")
@@ -353,7 +384,15 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
     al = reader.table(data, "alerts")
     reader.check_keys(
         al,
-        ("urls", "config", "min_severity", "max_attempts", "corroboration", "max_per_hour"),
+        (
+            "urls",
+            "config",
+            "min_severity",
+            "max_attempts",
+            "corroboration",
+            "max_per_hour",
+            "route",
+        ),
         ("alerts",),
     )
     alerts = AlertSettings(
@@ -363,6 +402,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
         max_attempts=reader.get(al, "max_attempts", ("alerts",), _positive_int, 8),
         corroboration=reader.get(al, "corroboration", ("alerts",), _count, 3),
         max_per_hour=reader.get(al, "max_per_hour", ("alerts",), _count, 30),
+        routes=_read_routes(reader, al),
     )
     if alerts.config is not None and not alerts.config.is_file():
         reader.problem(("alerts", "config"), f"apprise config file not found: {alerts.config}")

@@ -136,6 +136,7 @@ class AlertDraft:
     body: str
     url: str | None
     payload: str | None = None  # the message to write per destination format (formats.py)
+    watches: tuple[str, ...] = ()  # the watches that flagged it, for routing
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,6 +257,7 @@ async def refresh_feed(
         draft_alert=draft,
         destinations=notifier.destinations,
         corroborate=corroborate,
+        routes=settings.alerts.routes,
     )
     report.updated = await _update_revised(
         revised,
@@ -340,6 +341,7 @@ async def _update_revised(
             now=now,
             draft_alert=draft,
             destinations=notifier.destinations,
+            routes=settings.alerts.routes,
         )
         if updated is not None:
             count += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.models import SEVERITIES, AlertDraft, Destination
+from monitor.routing import Route, targets
 from monitor.store.db import insert_row
 from monitor.store.timefmt import iso
 
@@ -38,12 +39,15 @@ def add_alert(
     now: datetime,
     *,
     kind: str = "first",
+    routes: Sequence[Route] = (),
 ) -> int:
     """Insert an alert and its deliveries. Call inside the transaction that stores the article.
 
     ``kind``: "first" (a story's first alert), "graver" (a copy graver than what was sent),
-    "corroboration" (the story's follow-up) or "update" (a changed article).
+    "corroboration" (the story's follow-up) or "update" (a changed article). ``routes`` pick
+    the destinations from the alert's severity and watches (``routing.py``).
     """
+    destinations = targets(draft.severity, draft.watches, destinations, routes)
     alert_id = insert_row(
         db,
         "alerts",

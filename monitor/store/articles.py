@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from monitor.incidents import signature
 from monitor.models import SEVERITIES, AlertDraft, Destination, Item
+from monitor.routing import Route
 from monitor.store.alerts import add_alert
 from monitor.store.db import insert_row
 from monitor.store.stories import (
@@ -70,6 +71,7 @@ def _corroborate(
     corroborate: Callable[[int, list[Source]], AlertDraft | None],
     destinations: list[Destination],
     now: datetime,
+    routes: Sequence[Route],
 ) -> int | None:
     """One follow-up per alerted story, when its sources are independent enough."""
     if alerted_severity(db, story_id) is None or corroborated_at(db, story_id) is not None:
@@ -78,7 +80,7 @@ def _corroborate(
     if draft is None:
         return None
     mark_corroborated(db, story_id, now)
-    return add_alert(db, article_id, draft, destinations, now, kind="corroboration")
+    return add_alert(db, article_id, draft, destinations, now, kind="corroboration", routes=routes)
 
 
 def _graver(severity: str, than: str) -> bool:
@@ -124,6 +126,7 @@ def save_items(
     draft_alert: Callable[[Item, int], AlertDraft | None],
     destinations: Iterable[Destination],
     corroborate: Callable[[int, list[Source]], AlertDraft | None] | None = None,
+    routes: Sequence[Route] = (),
 ) -> list[Saved]:
     """Store a feed's new items in one transaction, with their alerts in the outbox.
 
@@ -171,7 +174,9 @@ def save_items(
                     draft = draft_alert(item, article_id)
                     if draft is not None:
                         kind = "first" if sent is None else "graver"
-                        alert_id = add_alert(db, article_id, draft, destinations, now, kind=kind)
+                        alert_id = add_alert(
+                            db, article_id, draft, destinations, now, kind=kind, routes=routes
+                        )
             else:
                 story_id, new_story = story_of(db, article_id), False
             db.table("entries").insert(
@@ -189,7 +194,9 @@ def save_items(
                 }
             )
             if story_id is not None and not new_story and corroborate is not None:
-                followup = _corroborate(db, story_id, article_id, corroborate, destinations, now)
+                followup = _corroborate(
+                    db, story_id, article_id, corroborate, destinations, now, routes
+                )
                 alert_id = alert_id or followup
             saved.append(Saved(item, article_id, new_article, alert_id, story_id, new_story))
     return saved

@@ -8,7 +8,7 @@ matches or its severity rises above what its story was alerted with (a death tol
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from monitor.changes import describe
 from monitor.models import SEVERITIES, AlertDraft, Destination, Item
+from monitor.routing import Route
 from monitor.similarity import Sketch, lsh_keys, sketch
 from monitor.store.alerts import add_alert
 from monitor.store.stories import alerted_severity, remember
@@ -71,6 +72,7 @@ def save_update(
     now: datetime,
     draft_alert: Callable[[Item, int, str], AlertDraft | None],
     destinations: Iterable[Destination],
+    routes: Sequence[Route] = (),
 ) -> Updated | None:
     """Store a re-read page as a new version of its article, if its content changed."""
     with db.atomic():
@@ -150,7 +152,9 @@ def save_update(
         if newly or graver:
             draft = draft_alert(item, article_id, changes)
             if draft is not None:
-                alert_id = add_alert(db, article_id, draft, destinations, now, kind="update")
+                alert_id = add_alert(
+                    db, article_id, draft, destinations, now, kind="update", routes=routes
+                )
         return Updated(article_id, (version or 1) + 1, changes, alert_id)
 
 

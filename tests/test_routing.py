@@ -1,0 +1,97 @@
+"""Routes from severities and watches to destination tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_settings
+from monitor.errors import ConfigError
+from monitor.localsite import LocalSite
+from monitor.models import Destination
+from monitor.routing import Route, split_tags, targets
+from tests.servers import WebhookReceiver
+from tests.test_pipeline import DEMO_FEEDS, once
+
+CHAT = Destination("a", "matrix://...", ("chat",))
+MAIL = Destination("b", "mailtos://...", ("email",))
+BOTH = Destination("c", "json://...", ("chat", "email"))
+BARE = Destination("d", "json://...")
+ALL = [CHAT, MAIL, BOTH, BARE]
+ROUTES = [
+    Route(frozenset({"chat"}), "critical"),
+    Route(frozenset({"email"}), "high"),
+    Route(frozenset({"chat"}), "low", frozenset({"lachin-corridor"})),
+]
+
+
+@pytest.mark.parametrize(
+    ("severity", "watches", "expected"),
+    [
+        ("critical", ("armenia-azerbaijan-border",), [CHAT, MAIL, BOTH]),
+        ("high", ("armenia-azerbaijan-border",), [MAIL, BOTH]),
+        ("medium", ("armenia-azerbaijan-border",), []),  # stored, not sent
+        ("medium", ("lachin-corridor",), [CHAT, BOTH]),
+        ("info", ("lachin-corridor",), []),
+    ],
+)
+def test_routes_pick_destinations_by_tag(
+    severity: str, watches: tuple[str, ...], expected: list[Destination]
+) -> None:
+    assert targets(severity, watches, ALL, ROUTES) == expected
+
+
+def test_without_routes_everyone_gets_everything() -> None:
+    assert targets("low", (), ALL, []) == ALL
+
+
+@pytest.mark.parametrize(
+    ("url", "tags", "rest"),
+    [
+        ("chat,email=json://h/x", ("chat", "email"), "json://h/x"),
+        ("json://h/x?a=b", (), "json://h/x?a=b"),
+        ("mailto://u:p@h?to=a@b.c", (), "mailto://u:p@h?to=a@b.c"),
+        ("bad tag=json://h", (), "bad tag=json://h"),
+    ],
+)
+def test_inline_tags(url: str, tags: tuple[str, ...], rest: str) -> None:
+    assert split_tags(url) == (tags, rest)
+
+
+def test_a_route_needs_tags(tmp_path: Path) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text('[[alerts.route]]\nmin_severity = "high"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="a route needs the tags"):
+        load_settings(config)
+
+
+def test_demo_alerts_routed_by_severity(
+    tmp_path: Path, demo_site: LocalSite, webhook: WebhookReceiver
+) -> None:
+    mail = WebhookReceiver()
+    with mail:
+        lines = [
+            "[storage]",
+            'path = "data/monitor.db"',
+            "[alerts]",
+            f'urls = ["chat=json://127.0.0.1:{webhook.port}/chat", '
+            f'"email=json://127.0.0.1:{mail.port}/mail"]',
+            "[[alerts.route]]",
+            'min_severity = "critical"',
+            'tags = ["chat"]',
+            "[[alerts.route]]",
+            'min_severity = "high"',
+            'tags = ["email"]',
+        ]
+        for name, path, side in DEMO_FEEDS:
+            lines += ["[[feeds]]", f'name = "{name}"', f'url = "{demo_site.url(path)}"']
+            lines.append(f'side = "{side}"')
+        config = tmp_path / "monitor.toml"
+        config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        once(config)
+        chat = [hook.json()["title"][:10] for hook in webhook.received]
+        email = sorted(hook.json()["title"].split("]")[0] for hook in mail.received)
+        assert chat == ["[CRITICAL]"]  # the soldier wounded near Sotk
+        assert email == ["[CRITICAL", "[HIGH", "[HIGH"]  # and the two reports of fire
+        assert "/chat" in webhook.received[0].path and all("/mail" in h.path for h in mail.received)
