@@ -206,6 +206,37 @@ def _typed(kind: type[T], label: str) -> Callable[[object], T]:
     return convert
 
 
+_SECRET = re.compile(r"\$\{(?:(env):)?([A-Za-z_][A-Za-z0-9_]*)\}|\$\{file:([^}]+)\}")
+
+
+def _secrets(reader: _Reader, urls: tuple[str, ...], base: Path) -> tuple[str, ...]:
+    """Apprise URLs with ``${NAME}`` (an environment variable) and ``${file:PATH}`` (a file's
+    first line, relative to the config's folder) filled in, so the config file can be shared
+    without its secrets. A missing one is reported by name, never by value."""
+    filled = []
+    for index, url in enumerate(urls):
+
+        def value(match: re.Match[str], index: int = index) -> str:
+            if match.group(3):
+                path = (base / os.path.expanduser(match.group(3).strip())).resolve()
+                try:
+                    lines = path.read_text(encoding="utf-8").splitlines()
+                except OSError as exc:
+                    reader.problem(
+                        ("alerts", "urls", index), f"cannot read secret file {path}: {exc.strerror}"
+                    )
+                    return ""
+                return lines[0].strip() if lines else ""
+            name = match.group(2)
+            if name not in os.environ:
+                reader.problem(("alerts", "urls", index), f"environment variable {name} is not set")
+                return ""
+            return os.environ[name]
+
+        filled.append(_SECRET.sub(value, url))
+    return tuple(filled)
+
+
 def _read_routes(reader: _Reader, alerts: Mapping[str, Any]) -> tuple[Route, ...]:
     raw = alerts.get("route", [])
     if not isinstance(raw, list):
@@ -396,7 +427,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
         ("alerts",),
     )
     alerts = AlertSettings(
-        urls=reader.get(al, "urls", ("alerts",), _string_list, ()),
+        urls=_secrets(reader, reader.get(al, "urls", ("alerts",), _string_list, ()), base),
         config=reader.get(al, "config", ("alerts",), resolve, None),
         min_severity=reader.get(al, "min_severity", ("alerts",), _choice(SEVERITIES[1:]), "low"),
         max_attempts=reader.get(al, "max_attempts", ("alerts",), _positive_int, 8),

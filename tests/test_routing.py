@@ -95,3 +95,26 @@ def test_demo_alerts_routed_by_severity(
         assert chat == ["[CRITICAL]"]  # the soldier wounded near Sotk
         assert email == ["[CRITICAL", "[HIGH", "[HIGH"]  # and the two reports of fire
         assert "/chat" in webhook.received[0].path and all("/mail" in h.path for h in mail.received)
+
+
+def test_secrets_come_from_the_environment_or_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NM_TEST_TOKEN", "s3cret-token")
+    (tmp_path / "password").write_text("p4ss-word\nignored\n", encoding="utf-8")
+    config = tmp_path / "m.toml"
+    config.write_text(
+        '[alerts]\nurls = ["json://u:${NM_TEST_TOKEN}@127.0.0.1:9/x", '
+        '"mailto://u:${file:password}@127.0.0.1:9?to=a@b.example"]\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(config)
+    assert settings.alerts.urls == (
+        "json://u:s3cret-token@127.0.0.1:9/x",
+        "mailto://u:p4ss-word@127.0.0.1:9?to=a@b.example",
+    )
+    monkeypatch.delenv("NM_TEST_TOKEN")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert "environment variable NM_TEST_TOKEN is not set" in str(raised.value)
+    assert "s3cret" not in str(raised.value)
