@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor import paths
 from monitor.errors import ConfigError
 from monitor.models import SEVERITIES, FeedSource
-from monitor.routing import Route
+from monitor.routing import Route, check_digest
 
 T = TypeVar("T")
 
@@ -238,6 +239,7 @@ def _secrets(reader: _Reader, urls: tuple[str, ...], base: Path) -> tuple[str, .
 
 
 def _read_routes(reader: _Reader, alerts: Mapping[str, Any]) -> tuple[Route, ...]:
+    timezone = reader.get(alerts, "timezone", ("alerts",), _timezone, "UTC")
     raw = alerts.get("route", [])
     if not isinstance(raw, list):
         reader.problem(("alerts", "route"), "must be an array of tables ([[alerts.route]])")
@@ -248,7 +250,7 @@ def _read_routes(reader: _Reader, alerts: Mapping[str, Any]) -> tuple[Route, ...
         if not isinstance(table, dict):
             reader.problem(keys, "must be a table")
             continue
-        reader.check_keys(table, ("tags", "min_severity", "watches"), keys)
+        reader.check_keys(table, ("tags", "min_severity", "watches", "digest"), keys)
         none: tuple[str, ...] = ()
         tags = reader.get(table, "tags", keys, _string_list, none)
         if not tags:
@@ -261,9 +263,24 @@ def _read_routes(reader: _Reader, alerts: Mapping[str, Any]) -> tuple[Route, ...
                     table, "min_severity", keys, _choice(SEVERITIES[1:]), "low"
                 ),
                 watches=frozenset(watches) if watches is not None else None,
+                digest=reader.get(table, "digest", keys, _digest_spec, ""),
+                timezone=timezone,
             )
         )
     return tuple(routes)
+
+
+def _digest_spec(value: object) -> str:
+    return check_digest(_typed(str, "a string")(value).strip())
+
+
+def _timezone(value: object) -> str:
+    name = _typed(str, "a string")(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (e.g. 'Asia/Yerevan', 'UTC')") from exc
+    return name
 
 
 def _count(value: object) -> int:
@@ -423,6 +440,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
             "corroboration",
             "max_per_hour",
             "route",
+            "timezone",
         ),
         ("alerts",),
     )

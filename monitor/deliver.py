@@ -18,6 +18,7 @@ from monitor.schedule import retry_delay
 from monitor.store import alerts as alert_store
 
 log = logging.getLogger(__name__)
+_COLLECTED = frozenset({"summary", "digest"})
 
 
 async def deliver_pending(
@@ -35,6 +36,14 @@ async def deliver_pending(
     in the last hour gets the rest folded into one summary (storm control). Returns (sent,
     failed).
     """
+    waiting: dict[str, list[alert_store.PendingDelivery]] = {}
+    for delivery in alert_store.due_digests(db, now):
+        waiting.setdefault(delivery.destination_key, []).append(delivery)
+    for queue in waiting.values():  # each becomes one digest message, due now
+        made = alert_store.digest(db, queue, now=now)
+        log.info(
+            "destination=%s digest %s of %d alerts", made.destination, made.alert_key, len(queue)
+        )
     due = alert_store.due_deliveries(db, now)
     by_destination: dict[str, list[alert_store.PendingDelivery]] = {}
     for delivery in due:
@@ -44,8 +53,8 @@ async def deliver_pending(
         sent = failed = 0
         if max_per_hour:
             room = max(0, max_per_hour - alert_store.sent_since(db, key, now - timedelta(hours=1)))
-            summaries = [d for d in queue if d.kind == "summary"]  # never folded again
-            waiting = [d for d in queue if d.kind != "summary"]
+            summaries = [d for d in queue if d.kind in _COLLECTED]  # never folded again
+            waiting = [d for d in queue if d.kind not in _COLLECTED]
             if len(waiting) > room:
                 summary = alert_store.fold(db, waiting[room:], now=now, limit=max_per_hour)
                 log.warning(

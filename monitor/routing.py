@@ -4,13 +4,17 @@ Without routes every destination gets every alert (at or above ``[alerts] min_se
 ``[[alerts.route]]`` tables, an alert goes to the destinations that carry a tag of any route it
 matches: a route matches when the alert is at least as grave as its ``min_severity`` and, if
 it lists ``watches``, one of them flagged the article. An alert that matches no route is
-stored and listed, not sent.
+stored and listed, not sent. A route with ``digest = "hourly"`` or ``"daily 08:00"`` (in the
+``[alerts] timezone``) holds its alerts back and sends them as one digest message.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from monitor.models import SEVERITIES, Destination
 
@@ -20,6 +24,61 @@ class Route:
     tags: frozenset[str]
     min_severity: str = "low"
     watches: frozenset[str] | None = None  # None: any watch
+    digest: str = ""  # "": at once; "hourly"; "daily HH:MM" (in ``timezone``)
+    timezone: str = "UTC"  # the [alerts] timezone
+
+
+_DAILY = re.compile(r"^daily (\d{1,2}):(\d{2})$")
+
+
+def check_digest(spec: str) -> str:
+    """``spec`` if it is "", "hourly" or "daily HH:MM"; else ValueError."""
+    found = _DAILY.match(spec)
+    if spec in ("", "hourly") or (found and int(found[1]) < 24 and int(found[2]) < 60):
+        return spec
+    raise ValueError('must be "hourly" or "daily HH:MM" (24-hour clock)')
+
+
+def next_digest(spec: str, now: datetime, timezone: str = "UTC") -> datetime:
+    """The first digest time of ``spec`` after ``now`` (an aware datetime)."""
+    local = now.astimezone(ZoneInfo(timezone))
+    if spec == "hourly":
+        return (local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)).astimezone(
+            UTC
+        )
+    found = _DAILY.match(spec)
+    if found is None:
+        raise ValueError(f"not a digest schedule: {spec!r}")
+    at = local.replace(hour=int(found[1]), minute=int(found[2]), second=0, microsecond=0)
+    if at <= local:
+        at = (at + timedelta(days=1)).replace(hour=int(found[1]), minute=int(found[2]))
+    return at.astimezone(UTC)
+
+
+def digest_times(
+    severity: str,
+    watches: Sequence[str],
+    routes: Sequence[Route],
+    now: datetime,
+) -> dict[str, datetime | None]:
+    """For each tag the alert is routed to: None (send now) or the digest time it waits for.
+    A tag reached by an immediate route and a digest route is sent now."""
+    times: dict[str, datetime | None] = {}
+    for route in routes:
+        if not (
+            _at_least(severity, route.min_severity)
+            and (route.watches is None or route.watches & set(watches))
+        ):
+            continue
+        when = next_digest(route.digest, now, route.timezone) if route.digest else None
+        for tag in route.tags:
+            if tag in times and (times[tag] is None or when is None):
+                times[tag] = None
+            elif tag in times:
+                times[tag] = min(times[tag], when)  # type: ignore[type-var]
+            else:
+                times[tag] = when
+    return times
 
 
 def _at_least(severity: str, minimum: str) -> bool:

@@ -118,3 +118,66 @@ def test_secrets_come_from_the_environment_or_a_file(
         load_settings(config)
     assert "environment variable NM_TEST_TOKEN is not set" in str(raised.value)
     assert "s3cret" not in str(raised.value)
+
+
+def test_next_digest_times_in_the_users_timezone() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.routing import next_digest
+
+    six_am_yerevan = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # UTC+4
+    assert next_digest("daily 08:00", six_am_yerevan, "Asia/Yerevan") == datetime(
+        2026, 11, 25, 4, 0, tzinfo=UTC
+    )
+    assert next_digest("daily 05:30", six_am_yerevan, "Asia/Yerevan") == datetime(
+        2026, 11, 26, 1, 30, tzinfo=UTC
+    )
+    assert next_digest("hourly", six_am_yerevan) == datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+def test_digest_route_holds_alerts_for_one_message(
+    tmp_path: Path, webhook: WebhookReceiver
+) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.alert import Notifier
+    from monitor.config import AlertSettings
+    from monitor.deliver import deliver_pending
+    from monitor.models import AlertDraft
+    from monitor.store import open_db
+    from monitor.store.alerts import add_alert
+
+    mail = WebhookReceiver()
+    with mail:
+        notifier = Notifier.from_settings(
+            AlertSettings(
+                urls=(
+                    f"chat=json://127.0.0.1:{webhook.port}/chat",
+                    f"email=json://127.0.0.1:{mail.port}/mail",
+                )
+            )
+        )
+        routes = [
+            Route(frozenset({"chat"}), "critical"),
+            Route(frozenset({"email"}), "low", digest="daily 08:00", timezone="Asia/Yerevan"),
+        ]
+        db = open_db(tmp_path / "m.db")
+        now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 06:00 in Yerevan
+        with db.atomic():
+            for number, severity in enumerate(["critical", "high", "low", "medium"]):
+                draft = AlertDraft(
+                    f"nm-{number}", severity, f"[{severity.upper()}] t{number}", "b", None
+                )
+                add_alert(db, None, draft, notifier.destinations, now, routes=routes)  # type: ignore[arg-type]
+        asyncio.run(deliver_pending(db, notifier, now=now, max_attempts=3))
+        assert [h.json()["title"] for h in webhook.received] == ["[CRITICAL] t0"]
+        assert mail.received == []  # waiting for 08:00
+        asyncio.run(deliver_pending(db, notifier, now=now + timedelta(hours=1), max_attempts=3))
+        assert mail.received == []
+        asyncio.run(deliver_pending(db, notifier, now=now + timedelta(hours=2), max_attempts=3))
+        (digest,) = mail.received
+        assert digest.json()["title"] == "[DIGEST] 4 alerts"
+        assert all(f"t{n} (nm-{n})" in digest.json()["message"] for n in range(4))
+        asyncio.run(deliver_pending(db, notifier, now=now + timedelta(hours=3), max_attempts=3))
+        assert len(mail.received) == 1 and len(webhook.received) == 1

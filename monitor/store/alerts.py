@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.models import SEVERITIES, AlertDraft, Destination
-from monitor.routing import Route, targets
+from monitor.routing import Route, digest_times, targets
 from monitor.store.db import insert_row
 from monitor.store.timefmt import iso
 
@@ -47,7 +47,8 @@ def add_alert(
     "corroboration" (the story's follow-up) or "update" (a changed article). ``routes`` pick
     the destinations from the alert's severity and watches (``routing.py``).
     """
-    destinations = targets(draft.severity, draft.watches, destinations, routes)
+    chosen = targets(draft.severity, draft.watches, destinations, routes)
+    modes = digest_times(draft.severity, draft.watches, routes, now)
     alert_id = insert_row(
         db,
         "alerts",
@@ -68,14 +69,23 @@ def add_alert(
             "alert_id": alert_id,
             "destination": dest.label,
             "destination_key": dest.key,
-            "status": "pending",
+            "status": "pending" if _digest_at(dest, modes) is None else "digest",
             "attempts": 0,
-            "next_attempt_at": iso(now),
+            "next_attempt_at": iso(_digest_at(dest, modes) or now),
             "created_at": iso(now),
         }
-        for dest in destinations
+        for dest in chosen
     )
     return alert_id
+
+
+def _digest_at(dest: Destination, modes: dict[str, datetime | None]) -> datetime | None:
+    """When this destination gets the alert: None now; else at its earliest digest. A tag with
+    an immediate route wins over a digest."""
+    times = [modes[tag] for tag in dest.tags if tag in modes]
+    if not times or any(t is None for t in times):
+        return None
+    return min(t for t in times if t is not None)
 
 
 def due_deliveries(db: Database, now: datetime) -> list[PendingDelivery]:
@@ -156,23 +166,67 @@ def fold(
     The folded deliveries become "folded" (a final status; the summary names them); the summary
     is a new alert with one delivery to this destination only, returned to be sent now.
     """
+    return _collect(
+        db,
+        queue,
+        now=now,
+        kind="summary",
+        status="folded",
+        title=f"[SUMMARY] {len(queue)} more alerts held back (limit {limit} an hour)",
+        intro=(
+            f"{len(queue)} alerts arrived after this destination's limit of {limit} messages "
+            "an hour was reached. They are stored and listed here; `news-monitor alerts` shows "
+            "each in full."
+        ),
+    )
+
+
+def due_digests(db: Database, now: datetime) -> list[PendingDelivery]:
+    """Deliveries waiting for their destination's digest, whose digest time has come."""
+    rows = db.execute(
+        """
+        select d.id, d.alert_id, a.alert_key, d.destination_key, d.destination, d.attempts,
+               a.severity, a.title, a.body, a.payload, coalesce(a.kind, 'first')
+        from deliveries d join alerts a on a.id = d.alert_id
+        where d.status = 'digest' and d.next_attempt_at <= ?
+        order by a.id, d.id
+        """,
+        [iso(now)],
+    ).fetchall()
+    return [PendingDelivery(*row) for row in rows]
+
+
+def digest(db: Database, queue: list[PendingDelivery], *, now: datetime) -> PendingDelivery:
+    """One destination's digest: its waiting alerts in one message, sent now."""
+    return _collect(
+        db,
+        queue,
+        now=now,
+        kind="digest",
+        status="digested",
+        title=f"[DIGEST] {len(queue)} alert{'s' if len(queue) != 1 else ''}",
+        intro=f"{len(queue)} alerts since the last digest, oldest first:",
+    )
+
+
+def _collect(
+    db: Database,
+    queue: list[PendingDelivery],
+    *,
+    now: datetime,
+    kind: str,
+    status: str,
+    title: str,
+    intro: str,
+) -> PendingDelivery:
     first = queue[0]
     listed = [f"- {d.title} ({d.alert_key})" for d in queue[:50]]
     if len(queue) > 50:
         listed.append(f"- ... and {len(queue) - 50} more")
-    digest = hashlib.sha256(f"{first.destination_key}:{first.id}:summary".encode())
-    key = "nm-" + digest.hexdigest()[:16]
+    hashed = hashlib.sha256(f"{first.destination_key}:{first.id}:{kind}".encode())
+    key = "nm-" + hashed.hexdigest()[:16]
     gravest = max((d.severity for d in queue), key=_rank)
-    title = f"[SUMMARY] {len(queue)} more alerts held back (limit {limit} an hour)"
-    body = "\n".join(
-        [
-            f"{len(queue)} alerts arrived after this destination's limit of {limit} messages an "
-            "hour was reached. They are stored and listed here; `news-monitor alerts` shows "
-            "each in full.",
-            *listed,
-            f"Alert id: {key}",
-        ]
-    )
+    body = "\n".join([intro, *listed, f"Alert id: {key}"])
     with db.atomic():
         alert_id = insert_row(
             db,
@@ -185,7 +239,7 @@ def fold(
                 "title": title,
                 "body": body,
                 "url": None,
-                "kind": "summary",
+                "kind": kind,
             },
         )
         delivery_id = insert_row(
@@ -203,8 +257,8 @@ def fold(
         )
         marks = ",".join("?" * len(queue))
         db.execute(
-            f"update deliveries set status = 'folded', last_error = ? where id in ({marks})",
-            [f"folded into summary {key}", *(d.id for d in queue)],
+            f"update deliveries set status = ?, last_error = ? where id in ({marks})",
+            [status, f"{status} into {kind} {key}", *(d.id for d in queue)],
         )
     return PendingDelivery(
         delivery_id,
@@ -217,7 +271,7 @@ def fold(
         title,
         body,
         None,
-        "summary",
+        kind,
     )
 
 
