@@ -316,23 +316,48 @@ def feeds(obj: Context, as_json: bool) -> None:
         )
 
 
-@main.command()
+_STATUSES = ("pending", "sent", "failed", "dead", "folded", "digest", "digested")
+
+
+@main.group(invoke_without_command=True)
 @click.option("--limit", default=50, show_default=True)
+@click.option(
+    "--status",
+    type=click.Choice(_STATUSES),
+    multiple=True,
+    help="Only alerts with a delivery in this status (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True)
-@pass_context
-def alerts(obj: Context, limit: int, as_json: bool) -> None:
+@click.pass_context
+def alerts(ctx: click.Context, limit: int, status: tuple[str, ...], as_json: bool) -> None:
     """Alerts, newest first, each with its destinations and delivery status."""
+    if ctx.invoked_subcommand is not None:
+        return
     from monitor.store.alerts import list_alerts
 
-    rows = list_alerts(_open_existing(obj), limit=limit)
+    obj: Context = ctx.obj
+    rows = list_alerts(_open_existing(obj), limit=limit, statuses=status)
     if as_json:
         _emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['alert_key']} {row['created_at']} {row['title']}")
+        click.echo(f"#{row['id']} {row['alert_key']} {row['created_at']} {row['title']}")
         for d in row["deliveries"]:
             error = f" ({d['last_error']})" if d["last_error"] else ""
             click.echo(f"    {d['status']:<8} attempts={d['attempts']} {d['destination']}{error}")
+
+
+@alerts.command("retry")
+@click.argument("alert_id", type=int)
+@pass_context
+def alerts_retry(obj: Context, alert_id: int) -> None:
+    """Send a failed or dead alert again: its undelivered deliveries are due now."""
+    from monitor.store.alerts import retry
+
+    count = retry(_open_existing(obj), alert_id, _utcnow())
+    if count is None:
+        raise click.ClickException(f"no alert with id {alert_id}")
+    click.echo(f"alert #{alert_id}: {count} deliveries due again; `news-monitor once` sends them")
 
 
 @main.command()
@@ -360,16 +385,21 @@ def stories(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
 
 
 @main.command("test-alert")
+@click.option("--tag", "tags", multiple=True, help="Only destinations with this tag.")
 @pass_context
-def test_alert(obj: Context) -> None:
+def test_alert(obj: Context, tags: tuple[str, ...]) -> None:
     """Send a sample alert through every configured destination and report each result."""
     from monitor.errors import AlertError
 
     notifier = obj.notifier()
-    if not notifier.destinations:
-        raise click.ClickException("no alert destinations configured ([alerts] urls or config)")
+    chosen = [d for d in notifier.destinations if not tags or set(tags) & set(d.tags)]
+    if not chosen:
+        raise click.ClickException(
+            "no alert destinations configured ([alerts] urls or config)"
+            + (f" with tag {', '.join(tags)}" if tags else "")
+        )
     failures = 0
-    for dest in notifier.destinations:
+    for dest in chosen:
         try:
             notifier.send(
                 dest.key,

@@ -54,6 +54,7 @@ class AlertSettings:
     corroboration: int = 3  # sides reporting a flagged story that send one follow-up; 0: never
     max_per_hour: int = 30  # messages to one destination in an hour; the rest: one summary
     routes: tuple[Route, ...] = ()  # severities and watches -> destination tags (routing.py)
+    operator_tag: str = ""  # destinations told when a delivery goes dead
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +442,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
             "max_per_hour",
             "route",
             "timezone",
+            "operator_tag",
         ),
         ("alerts",),
     )
@@ -452,6 +454,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
         corroboration=reader.get(al, "corroboration", ("alerts",), _count, 3),
         max_per_hour=reader.get(al, "max_per_hour", ("alerts",), _count, 30),
         routes=_read_routes(reader, al),
+        operator_tag=reader.get(al, "operator_tag", ("alerts",), _typed(str, "a string"), ""),
     )
     if alerts.config is not None and not alerts.config.is_file():
         reader.problem(("alerts", "config"), f"apprise config file not found: {alerts.config}")

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from monitor.alert import Notifier
 from monitor.errors import AlertError
+from monitor.models import AlertDraft
 from monitor.schedule import retry_delay
 from monitor.store import alerts as alert_store
 
@@ -28,6 +29,7 @@ async def deliver_pending(
     now: datetime,
     max_attempts: int,
     max_per_hour: int = 0,
+    operator_tag: str = "",
 ) -> tuple[int, int]:
     """Send every due delivery; failures stay in the outbox for a later attempt.
 
@@ -86,6 +88,8 @@ async def deliver_pending(
                 if attempts < max_attempts:
                     retry = now + timedelta(seconds=retry_delay(attempts, key=key))
                 alert_store.mark_failed(db, delivery.id, str(exc), next_attempt=retry)
+                if retry is None and operator_tag:
+                    _tell_operator(db, notifier, delivery, str(exc), operator_tag, now)
                 log.warning(
                     "alert=%s destination=%s status=%s attempts=%d error=%s",
                     delivery.alert_key,
@@ -108,3 +112,36 @@ async def deliver_pending(
 
     results = await asyncio.gather(*(drain(k, q) for k, q in by_destination.items()))
     return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def _tell_operator(
+    db: Database,
+    notifier: Notifier,
+    dead: alert_store.PendingDelivery,
+    error: str,
+    tag: str,
+    now: datetime,
+) -> None:
+    """A delivery went dead: say so to the destinations tagged for the operator (not the dead
+    one), through the outbox like any alert."""
+    others = [d for d in notifier.destinations if tag in d.tags and d.key != dead.destination_key]
+    if not others:
+        log.error(
+            "alert=%s destination=%s dead and no %r destination to tell",
+            dead.alert_key,
+            dead.destination,
+            tag,
+        )
+        return
+    title = f"[OPERATOR] delivery failed for good: {dead.destination}"
+    body = "\n".join(
+        [
+            f"Alert {dead.alert_key} ({dead.title}) could not be delivered to {dead.destination} "
+            f"after {dead.attempts + 1} attempts: {error}",
+            f"Send it again with: news-monitor alerts retry {dead.alert_id}",
+        ]
+    )
+    key = f"nm-op-{dead.id}"
+    alert_store.add_alert(
+        db, None, AlertDraft(key, "high", title, body, None), others, now, kind="operator"
+    )

@@ -463,5 +463,6 @@ async def run_cycle(
         now=clock(),
         max_attempts=settings.alerts.max_attempts,
         max_per_hour=settings.alerts.max_per_hour,
+        operator_tag=settings.alerts.operator_tag,
     )
     return report

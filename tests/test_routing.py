@@ -169,7 +169,7 @@ def test_digest_route_holds_alerts_for_one_message(
                 draft = AlertDraft(
                     f"nm-{number}", severity, f"[{severity.upper()}] t{number}", "b", None
                 )
-                add_alert(db, None, draft, notifier.destinations, now, routes=routes)  # type: ignore[arg-type]
+                add_alert(db, None, draft, notifier.destinations, now, routes=routes)
         asyncio.run(deliver_pending(db, notifier, now=now, max_attempts=3))
         assert [h.json()["title"] for h in webhook.received] == ["[CRITICAL] t0"]
         assert mail.received == []  # waiting for 08:00

@@ -33,7 +33,7 @@ class PendingDelivery:
 
 def add_alert(
     db: Database,
-    article_id: int,
+    article_id: int | None,
     draft: AlertDraft,
     destinations: Iterable[Destination],
     now: datetime,
@@ -125,16 +125,23 @@ def mark_failed(
         )
 
 
-def list_alerts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    """Recent alerts, newest first, each with its deliveries."""
-    alerts = [
-        dict(row)
-        for row in db.table("alerts").rows_where(
-            select="id, alert_key, article_id, created_at, severity, title, url",
-            order_by="id desc",
-            limit=limit,
-        )
-    ]
+def list_alerts(
+    db: Database, limit: int = 50, statuses: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Recent alerts, newest first, each with its deliveries; optionally only those with a
+    delivery in one of ``statuses``."""
+    where, params = "", []
+    if statuses:
+        marks = ",".join("?" * len(statuses))
+        where = f"where id in (select alert_id from deliveries where status in ({marks}))"
+        params = list(statuses)
+    cursor = db.execute(
+        "select id, alert_key, article_id, created_at, severity, title, url, kind "
+        f"from alerts {where} order by id desc limit ?",
+        [*params, limit],
+    )
+    names = [c[0] for c in cursor.description]
+    alerts = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for alert in alerts:
         alert["deliveries"] = [
             dict(row)
@@ -146,6 +153,19 @@ def list_alerts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
             )
         ]
     return alerts
+
+
+def retry(db: Database, alert_id: int, now: datetime) -> int | None:
+    """Make an alert's failed and dead deliveries due now; how many, or None without the alert."""
+    with db.atomic():
+        if db.execute("select 1 from alerts where id = ?", [alert_id]).fetchone() is None:
+            return None
+        cursor = db.execute(
+            "update deliveries set status = 'pending', attempts = 0, next_attempt_at = ? "
+            "where alert_id = ? and status in ('failed', 'dead')",
+            [iso(now), alert_id],
+        )
+        return cursor.rowcount
 
 
 def sent_since(db: Database, destination_key: str, since: datetime) -> int:

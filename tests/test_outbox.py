@@ -1,0 +1,80 @@
+"""The outbox from the command line, and the operator told when a delivery goes dead."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.alert import Notifier
+from monitor.cli import main
+from monitor.config import AlertSettings
+from monitor.deliver import deliver_pending
+from monitor.models import AlertDraft
+from monitor.store import open_db
+from monitor.store.alerts import add_alert
+from tests.servers import WebhookReceiver
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def test_dead_delivery_tells_the_operator_and_can_be_retried(
+    tmp_path: Path, webhook: WebhookReceiver
+) -> None:
+    ops = WebhookReceiver()
+    with ops:
+        urls = (
+            f"chat=json://127.0.0.1:{webhook.port}/chat",
+            f"ops=json://127.0.0.1:{ops.port}/ops",
+        )
+        notifier = Notifier.from_settings(AlertSettings(urls=urls))
+        chat = [d for d in notifier.destinations if "chat" in d.tags]
+        db_path = tmp_path / "data" / "monitor.db"
+        db = open_db(db_path)
+        with db.atomic():
+            draft = AlertDraft("nm-0123456789abcdef", "high", "[HIGH] Fire near Sotk", "b", None)
+            alert_id = add_alert(db, None, draft, chat, NOW)
+        webhook.fail_next = 5
+        for minutes in range(3):  # three attempts: the third gives up
+            asyncio.run(
+                deliver_pending(
+                    db,
+                    notifier,
+                    now=NOW + timedelta(hours=minutes),
+                    max_attempts=3,
+                    operator_tag="ops",
+                )
+            )
+        status = db.execute("select status from deliveries where alert_id = ?", [alert_id])
+        assert status.fetchone()[0] == "dead"
+        asyncio.run(deliver_pending(db, notifier, now=NOW + timedelta(hours=4), max_attempts=3))
+        (notice,) = ops.received
+        assert notice.json()["title"].startswith("[OPERATOR] delivery failed for good")
+        assert f"news-monitor alerts retry {alert_id}" in notice.json()["message"]
+
+        config = tmp_path / "monitor.toml"
+        config.write_text(
+            f'[storage]\npath = "data/monitor.db"\n[alerts]\nurls = {json.dumps(list(urls))}\n',
+            encoding="utf-8",
+        )
+        run = CliRunner()
+        dead = run.invoke(main, ["--config", str(config), "alerts", "--status", "dead", "--json"])
+        assert [json.loads(line)["id"] for line in dead.output.splitlines()] == [alert_id]
+        again = run.invoke(main, ["--config", str(config), "alerts", "retry", str(alert_id)])
+        assert again.exit_code == 0 and "1 deliveries due again" in again.output
+        missing = run.invoke(main, ["--config", str(config), "alerts", "retry", "999"])
+        assert missing.exit_code != 0 and "no alert with id 999" in missing.output
+        webhook.fail_next = 0
+        asyncio.run(deliver_pending(db, notifier, now=datetime.now(UTC), max_attempts=3))
+        assert [h.json()["title"] for h in webhook.received] == ["[HIGH] Fire near Sotk"]
+        left = run.invoke(main, ["--config", str(config), "alerts", "--status", "dead"])
+        assert left.output == ""
+
+        tagged = run.invoke(main, ["--config", str(config), "test-alert", "--tag", "ops"])
+        assert tagged.exit_code == 0 and tagged.output.count("sent") == 1
+        assert ops.received[-1].json()["title"] == "[TEST] news-monitor test alert"
+        none = run.invoke(main, ["--config", str(config), "test-alert", "--tag", "nobody"])
+        assert none.exit_code != 0 and "with tag nobody" in none.output
