@@ -8,7 +8,7 @@ privacy mode, and failure reasons are scrubbed of the raw URL's credentials.
 from __future__ import annotations
 
 import hashlib
-import logging
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -199,6 +199,13 @@ def render_corroboration(
     )
 
 
+# Refusals that retrying will not cure: HTTP 400/401/403/404/410 and SMTP authentication (535)
+# or mailbox (550-553) errors, as apprise reports them.
+_PERMANENT = re.compile(
+    r"error=(?:400|401|403|404|410)\b|\b(?:535|550|551|552|553)\b|authenticat", re.IGNORECASE
+)
+
+
 def _format_of(service: apprise.NotifyBase) -> str:
     """The body format a service renders: its own, or its first of several (email: HTML)."""
     resolve = getattr(service, "resolve_format", None)
@@ -267,15 +274,22 @@ class Notifier:
         if payload:
             fmt = _format_of(service)
             title, body = render(Message.from_json(payload), fmt)
-        with apprise.LogCapture(level=logging.WARNING) as captured:
-            ok = one.notify(body=body, title=title, notify_type=notify_type, body_format=fmt)
-        if not ok:
-            raise AlertError(self._scrub(key, captured.getvalue()) or "apprise reported failure")
+        result = one.notify(body=body, title=title, notify_type=notify_type, body_format=fmt)
+        if not result:
+            # The result's own log: a concurrent send to another destination never mixes in.
+            entries = getattr(result, "logs", lambda: ())()
+            said = [
+                str(getattr(e, "message", e))
+                for e in entries
+                if str(getattr(e, "level", "WARNING")).upper() in ("WARNING", "ERROR", "CRITICAL")
+            ]
+            reason = self._scrub(key, "\n".join(said)) or "apprise reported failure"
+            raise AlertError(reason, permanent=bool(_PERMANENT.search(reason)))
 
     def _scrub(self, key: str, text: str) -> str:
-        """Keep the last log lines, with any credentials from the raw URL masked."""
+        """Keep the last lines of apprise's log of this send, credentials of the URL masked."""
         service = self._services[key]
-        lines = [line.split(" - ", 2)[-1] for line in text.strip().splitlines()][-3:]
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()][-3:]
         reason = " | ".join(lines)
         for secret in (getattr(service, "password", None), getattr(service, "token", None)):
             if isinstance(secret, str) and len(secret) >= 3:

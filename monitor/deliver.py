@@ -20,6 +20,7 @@ from monitor.store import alerts as alert_store
 
 log = logging.getLogger(__name__)
 _COLLECTED = frozenset({"summary", "digest"})
+PERMANENT_ATTEMPTS = 3  # a refusal (bad credentials, gone) is tried this often, then dead
 
 
 async def deliver_pending(
@@ -85,7 +86,8 @@ async def deliver_pending(
             except AlertError as exc:
                 attempts = delivery.attempts + 1
                 retry = None
-                if attempts < max_attempts:
+                limit = min(max_attempts, PERMANENT_ATTEMPTS) if exc.permanent else max_attempts
+                if attempts < limit:
                     retry = now + timedelta(seconds=retry_delay(attempts, key=key))
                 alert_store.mark_failed(db, delivery.id, str(exc), next_attempt=retry)
                 if retry is None and operator_tag:

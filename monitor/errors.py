@@ -68,3 +68,7 @@ class StoreError(MonitorError):
 
 class AlertError(MonitorError):
     """One delivery to one destination failed."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent  # the destination refused it (bad credentials, gone)

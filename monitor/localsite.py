@@ -48,6 +48,7 @@ class LocalSite:
         self.requests: list[Request] = []
         self.fail_posts = 0
         self.post_delay = 0.0  # seconds each POST takes to answer (a slow receiver)
+        self.fail_status = 500  # the status of a failed POST (401: a refusal)
         self._lock = threading.Lock()
         site = self
 
@@ -115,7 +116,7 @@ class LocalSite:
         if self.post_delay:
             time.sleep(self.post_delay)
         with self._lock:
-            status = 500 if self.fail_posts > 0 else 200
+            status = self.fail_status if self.fail_posts > 0 else 200
             self.fail_posts = max(0, self.fail_posts - 1)
             self.requests.append(Request(handler.path, headers, status, "POST", body))
         handler.send_response(status)

@@ -78,3 +78,35 @@ def test_dead_delivery_tells_the_operator_and_can_be_retried(
         assert ops.received[-1].json()["title"] == "[TEST] news-monitor test alert"
         none = run.invoke(main, ["--config", str(config), "test-alert", "--tag", "nobody"])
         assert none.exit_code != 0 and "with tag nobody" in none.output
+
+
+def test_a_refusal_goes_dead_after_three_attempts_an_outage_keeps_trying(
+    tmp_path: Path, webhook: WebhookReceiver
+) -> None:
+    down = WebhookReceiver()
+    with down:
+        notifier = Notifier.from_settings(
+            AlertSettings(
+                urls=(
+                    f"json://127.0.0.1:{webhook.port}/refuses",
+                    f"json://127.0.0.1:{down.port}/down",
+                )
+            )
+        )
+        webhook.fail_status, webhook.fail_next = 401, 100
+        down.fail_next = 100  # 500: an outage
+        db = open_db(tmp_path / "m.db")
+        with db.atomic():
+            draft = AlertDraft("nm-00000000000000aa", "high", "[HIGH] t", "b", None)
+            add_alert(db, None, draft, notifier.destinations, NOW)
+        for hour in range(5):
+            asyncio.run(
+                deliver_pending(db, notifier, now=NOW + timedelta(hours=hour), max_attempts=8)
+            )
+        rows = dict(
+            db.execute("select destination, status || ':' || attempts from deliveries").fetchall()
+        )
+        refused = next(v for k, v in rows.items() if "refuses" in k)
+        outage = next(v for k, v in rows.items() if "down" in k)
+        assert refused == "dead:3"
+        assert outage == "failed:5"
