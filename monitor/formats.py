@@ -3,9 +3,9 @@
 An alert is stored as a ``Message``: a title and a list of lines (a label, text taken from a
 feed or a page, and spans of that text to highlight), plus the item's link. Feed text is never
 trusted: it is written as text in every format. HTML escapes it (a ``<script>`` or an
-``<a href=...>`` in a headline shows as those characters); Markdown escapes every character that
-could make markup or a link. The only link is the item's own URL, and only when it is an
-absolute http(s) URL without credentials.
+``<a href=...>`` in a headline shows as those characters); Markdown escapes every character
+that could make markup or a link in the body (apprise writes titles as text itself). The only
+link is the item's own URL, and only when it is an absolute http(s) URL without credentials.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def render(message: Message, fmt: str) -> tuple[str, str]:
             rows.append(f"[{escape_markdown(url)}](<{url}>)")
         if message.alert_key:
             rows.append(f"Alert id: `{message.alert_key}`")
-        return escape_markdown(message.title), "\n\n".join(rows)
+        return message.title, "\n\n".join(rows)  # apprise writes titles as text
     rows = []
     for line in message.lines:
         text = "".join(

@@ -43,7 +43,7 @@ def test_the_three_formats() -> None:
     assert "<p><b>Key sentence:</b> Fire at <b>Sotk</b> *now* &lt;i&gt;</p>" in html
     assert '<a href="https://news.am/1">https://news.am/1</a>' in html
     md_title, markdown = render(message, MARKDOWN)
-    assert md_title == r"\[HIGH\] \<b\>Title\</b\>"
+    assert md_title == "[HIGH] <b>Title</b>"  # apprise writes titles as text
     assert "Fire at **Sotk** \\*now\\* \\<i\\>" in markdown
 
 
