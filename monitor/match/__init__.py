@@ -92,6 +92,7 @@ class Watchlist:
     entries: tuple[Entry, ...]
     matcher: Matcher
     tests: Mapping[str, HitTest]  # "@selector" or "=literal" -> which hits it selects
+    restricted: bool = False  # some entries serve only some watches
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -186,6 +187,7 @@ def load_watchlist(files: Sequence[Path] | Path | None = None) -> Watchlist:
         entries=document.entries,
         matcher=matcher,
         tests=tests,
+        restricted=any(entry.watches is not None for entry in document.entries),
     )
 
 
@@ -217,7 +219,11 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
         elif kind != "mask":
             named.append(hit)
     hits, notes = resolve(named, text)
-    outcomes = [_judge(watch, hits, terms, text, watchlist.tests) for watch in watchlist.watches]
+    restricted = watchlist.restricted
+    outcomes = [
+        _judge(watch, hits, terms, text, watchlist.tests, restricted)
+        for watch in watchlist.watches
+    ]
     flagged = sorted((o for o in outcomes if o.flagged), key=lambda o: -o.score)
     top = flagged[0] if flagged else max(outcomes, key=lambda o: o.score)
     line = reason(top, hits, text)
@@ -278,9 +284,14 @@ def _judge(
     terms: Sequence[Hit],
     text: Text,
     tests: Mapping[str, HitTest],
+    restricted: bool = True,
 ) -> Outcome:
     name = watch.name
-    own = [hit for hit in hits if (only := hit.term.entry.watches) is None or name in only]
+    own = (
+        [hit for hit in hits if (only := hit.term.entry.watches) is None or name in only]
+        if restricted
+        else hits
+    )
     verdict = evaluate(watch, own) if watch.scorer == "border" else None
     fired: list[tuple[QueryRule, tuple[query.Occurrence, ...]]] = []
     pool: list[Hit] | None = None
