@@ -221,8 +221,7 @@ def match_article(article: Article, watchlist: Watchlist) -> MatchResult:
     hits, notes = resolve(named, text)
     restricted = watchlist.restricted
     outcomes = [
-        _judge(watch, hits, terms, text, watchlist.tests, restricted)
-        for watch in watchlist.watches
+        _judge(watch, hits, terms, text, watchlist.tests, restricted) for watch in watchlist.watches
     ]
     flagged = sorted((o for o in outcomes if o.flagged), key=lambda o: -o.score)
     top = flagged[0] if flagged else max(outcomes, key=lambda o: o.score)
