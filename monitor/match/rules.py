@@ -75,6 +75,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import NamedTuple
 
 from monitor.match.patterns import Hit
@@ -82,6 +83,7 @@ from monitor.match.watches import Watch
 from monitor.models import SEVERITIES
 
 _ANCHOR_KINDS = ("place", "actor")
+_START = attrgetter("start")
 
 
 class Evidence(NamedTuple):
@@ -267,19 +269,25 @@ def _evidence(
     context_weight: dict[str, float] = {}
     excluded: dict[str, float] = {}
     caused = False
+    neighbour = watch.neighbour_factor
     for other in (sentence - 1, sentence, sentence + 1):
         summary = summaries.get(other)
         if summary is None:
             own = by_sentence.get(other)
             summary = summaries[other] = _summary(own) if own else _EMPTY
+        if summary is _EMPTY:
+            continue
         caused = caused or summary.cause
-        factor = 1.0 if other == sentence else watch.neighbour_factor
+        factor = 1.0 if other == sentence else neighbour
         for name, (weight, hit) in summary.anchors.items():
             value = weight * factor
-            if value > anchor_weight.get(name, (0.0, hit))[0]:
+            known = anchor_weight.get(name)
+            if known is None or value > known[0]:
                 anchor_weight[name] = (value, hit)
         for name, weight in summary.contexts.items():
-            context_weight[name] = max(context_weight.get(name, 0.0), weight * factor)
+            value = weight * factor
+            if value > context_weight.get(name, 0.0):
+                context_weight[name] = value
         if other == sentence:
             excluded = summary.excluded
     counted = incidents
@@ -289,13 +297,13 @@ def _evidence(
         discounted = len(counted) < len(incidents)
 
     casualty = 1.0 if caused else watch.casualty_factor
-
-    def effective(hit: Hit) -> float:
+    strongest = incidents[0]
+    incident_weight = -1.0
+    for hit in incidents:  # the heaviest, the first of equals
         term = hit.term
-        return term.weight * casualty if term.entry.role == "casualty" else term.weight
-
-    strongest = max(incidents, key=lambda hit: (effective(hit), -hit.start))
-    incident_weight = effective(strongest)
+        weight = term.weight * casualty if term.entry.role == "casualty" else term.weight
+        if weight > incident_weight:
+            strongest, incident_weight = hit, weight
     anchor_sum = min(watch.anchor_cap, sum(value for value, _ in anchor_weight.values()))
     if anchor_sum <= 0:
         return None, incident_weight, discounted
@@ -303,21 +311,23 @@ def _evidence(
     damping = 1.0 + sum(excluded.values())
     scale = watch.title_factor if sentence == 0 else 1.0
     value = incident_weight * anchor_sum * (1.0 + context) / damping * scale
-    anchors = tuple(sorted((hit for _, hit in anchor_weight.values()), key=lambda h: h.start))
-    lines = {hit.sentence for hit in anchors} | {sentence}
+    anchors = tuple(sorted((hit for _, hit in anchor_weight.values()), key=_START))
+    first = last = sentence
+    for hit in anchors:
+        first, last = min(first, hit.sentence), max(last, hit.sentence)
     found = Evidence(
-        sentence=sentence,
-        value=value,
-        incident=strongest,
-        anchors=anchors,
-        spread=max(lines) - min(lines) + 1,
-        caused=caused,
-        counted=tuple(counted),
-        incident_weight=incident_weight,
-        anchor_sum=anchor_sum,
-        boost=1.0 + context,
-        damping=damping,
-        scale=scale,
+        sentence,
+        value,
+        strongest,
+        anchors,
+        last - first + 1,
+        caused,
+        tuple(counted),
+        incident_weight,
+        anchor_sum,
+        1.0 + context,
+        damping,
+        scale,
     )
     return found, incident_weight, discounted
 
