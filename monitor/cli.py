@@ -377,7 +377,8 @@ def stories(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
         mark = f"FLAGGED [{row['severity']}]" if row["flagged"] else "-"
         sources = len(row["sources"])
         click.echo(
-            f"story #{row['id']} {mark} {row['title']} ({len(row['articles'])} copies, "
+            f"story #{row['id']} {mark} {row['title']} ({len(row['articles'])} "
+            f"cop{'ies' if len(row['articles']) != 1 else 'y'}, "
             f"{sources} source{'s' if sources != 1 else ''}; first seen {row['first_seen']})"
         )
         for article in row["articles"]:
