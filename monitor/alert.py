@@ -219,9 +219,11 @@ def _format_of(service: apprise.NotifyBase) -> str:
 class Notifier:
     """The configured destinations, each sendable on its own."""
 
-    def __init__(self, services: Iterable[apprise.NotifyBase]) -> None:
+    def __init__(self, services: Iterable[apprise.NotifyBase], *, dry_run: bool = False) -> None:
         self._services: dict[str, apprise.NotifyBase] = {}
         self.destinations: list[Destination] = []
+        self.dry_run = dry_run  # render what would be sent into ``rendered``, send nothing
+        self.rendered: list[tuple[str, str, str, str]] = []  # (destination, format, title, body)
         for service in services:
             raw = str(service.url(privacy=False))
             key = hashlib.sha256(raw.encode()).hexdigest()[:16]
@@ -274,6 +276,10 @@ class Notifier:
         if payload:
             fmt = _format_of(service)
             title, body = render(Message.from_json(payload), fmt)
+        if self.dry_run:
+            label = next(d.label for d in self.destinations if d.key == key)
+            self.rendered.append((label, fmt, title, body))
+            return
         result = one.notify(body=body, title=title, notify_type=notify_type, body_format=fmt)
         if not result:
             # The result's own log: a concurrent send to another destination never mixes in.

@@ -140,16 +140,33 @@ def run(obj: Context) -> None:
 
 
 @main.command()
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Work on a copy of the database and print each message as it would be sent.",
+)
 @pass_context
-def once(obj: Context) -> None:
+def once(obj: Context, dry_run: bool) -> None:
     """One cycle over every feed regardless of schedule, alerts delivered, then exit."""
+    import sqlite3
+    import tempfile
+
     from monitor.refresh import run_cycle
     from monitor.store import open_db
     from monitor.store.feeds import sync_feeds
 
     settings = obj.settings
     watchlist, notifier = obj.watchlist(), obj.notifier()
-    db = open_db(settings.storage_path)
+    scratch = tempfile.TemporaryDirectory(prefix="news-monitor-dry-") if dry_run else None
+    path = settings.storage_path
+    if scratch is not None:
+        notifier.dry_run = True
+        copy = Path(scratch.name) / "monitor.db"
+        if path.exists():  # the real database is read, never written
+            with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+                source.backup(target)
+        path = copy
+    db = open_db(path)
     try:
         sync_feeds(db, settings.feeds, _utcnow())
         report = asyncio.run(
@@ -159,6 +176,8 @@ def once(obj: Context) -> None:
         )
     finally:
         db.close()
+        if scratch is not None:
+            scratch.cleanup()
     errors = [f for f in report.feeds if f.status == "error"]
     click.echo(
         f"feeds={len(report.feeds)} errors={len(errors)} "
@@ -172,6 +191,10 @@ def once(obj: Context) -> None:
         places = ", ".join(p.name for p in verdict.places)
         click.echo(f"  FLAGGED #{saved.article_id} [{verdict.severity}] {saved.item.article.title}")
         click.echo(f"    places: {places or '-'}; {verdict.reason}")
+    if dry_run:
+        click.echo(f"dry run: nothing stored, {len(notifier.rendered)} message(s) not sent:")
+        for label, fmt, title, body in notifier.rendered:
+            click.echo(f"--- to {label} ({fmt})\n{title}\n{body}")
 
 
 @main.command()

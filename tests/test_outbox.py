@@ -13,10 +13,12 @@ from monitor.alert import Notifier
 from monitor.cli import main
 from monitor.config import AlertSettings
 from monitor.deliver import deliver_pending
+from monitor.localsite import LocalSite
 from monitor.models import AlertDraft
 from monitor.store import open_db
 from monitor.store.alerts import add_alert
-from tests.servers import WebhookReceiver
+from tests.servers import SmtpSink, WebhookReceiver
+from tests.test_pipeline import once, write_config
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -110,3 +112,20 @@ def test_a_refusal_goes_dead_after_three_attempts_an_outage_keeps_trying(
         outage = next(v for k, v in rows.items() if "down" in k)
         assert refused == "dead:3"
         assert outage == "failed:5"
+
+
+def test_dry_run_renders_what_would_be_sent_and_changes_nothing(
+    tmp_path: Path, demo_site: LocalSite, webhook: WebhookReceiver, smtp: SmtpSink
+) -> None:
+    config = write_config(
+        tmp_path, demo_site, [f"json://127.0.0.1:{webhook.port}/hook", smtp.url()]
+    )
+    dry = CliRunner().invoke(main, ["--config", str(config), "once", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: nothing stored, 6 message(s) not sent" in dry.output  # 3 alerts x 2
+    assert "(html)" in dry.output and "<p><b>What:</b>" in dry.output  # the email, as HTML
+    assert "(text)" in dry.output and "What: incident" in dry.output  # the webhook, as text
+    assert webhook.received == [] and smtp.messages == []
+    assert not (tmp_path / "data" / "monitor.db").exists()
+    real = once(config)  # the real run then does everything, as if the dry run never was
+    assert "new_articles=" in real and len(webhook.received) == 3
