@@ -14,9 +14,7 @@ Targets: precision >= 0.99, recall >= 0.95.
 from __future__ import annotations
 
 import argparse
-import gzip
 import itertools
-import json
 import sys
 import time
 from collections import Counter
@@ -25,10 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.extract import extract_article  # noqa: E402
 from monitor.identity import content_hash  # noqa: E402
 from monitor.similarity import similar, sketch  # noqa: E402
-from tests.storykit import copies, reports  # noqa: E402
+from tests.storykit import copies, real_page_pairs, reports  # noqa: E402
 
 
 def main() -> None:
@@ -79,13 +76,7 @@ def real_pages() -> None:
     if not root.is_dir():
         print(f"real pages: corpus not found at {root}, skipped")
         return
-    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
-    pairs = []
-    for key, item in truth.items():
-        page = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes())
-        extracted = extract_article(page, url=item["url"])
-        if extracted is not None:
-            pairs.append((sketch(extracted.text), sketch(item["articleBody"])))
+    pairs = real_page_pairs(root)
     joined = sum(similar(page, body) for page, body in pairs)
     cross = merged = 0
     for i, j in itertools.combinations(range(len(pairs)), 2):

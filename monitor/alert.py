@@ -17,7 +17,7 @@ import apprise
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
 from monitor.formats import HTML, MARKDOWN, TEXT, Line, Message, render
-from monitor.models import SEVERITIES, AlertDraft, Destination, Item
+from monitor.models import AlertDraft, Destination, Item, gravest
 from monitor.routing import split_tags
 
 _NOTIFY_TYPE = {
@@ -27,11 +27,6 @@ _NOTIFY_TYPE = {
     "low": apprise.NotifyType.INFO,
     "info": apprise.NotifyType.INFO,
 }
-
-
-def severity_at_least(severity: str, minimum: str) -> bool:
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
-    return severity != "none" and rank.get(severity, 0) >= rank.get(minimum, len(SEVERITIES))
 
 
 def term_spans(sentence: str, terms: Iterable[str]) -> list[tuple[int, int]]:
@@ -94,7 +89,7 @@ def rules_fired(item: Item, limit: int = 4) -> str:
             if f.watch != watch or not (f.weight > 0 or f.severity):
                 continue
             weight, count, severity = totals.get(f.rule, (0.0, 0, ""))
-            graver = max((severity, f.severity), key=lambda s: SEVERITIES.index(s) if s else -1)
+            graver = gravest(severity, f.severity)
             totals[f.rule] = (weight + f.weight, count + 1, graver)
         shown = []
         for rule, (weight, count, severity) in totals.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,45 +88,46 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def _written(
+    line: Line, escape: Callable[[str], str], mark: tuple[str, str], label: tuple[str, str]
+) -> str:
+    """One line: its escaped label inside ``label`` marks, its escaped text with the highlighted
+    spans inside ``mark``."""
+    text = "".join(
+        f"{mark[0]}{escape(piece)}{mark[1]}" if marked else escape(piece)
+        for piece, marked in _pieces(line)
+    )
+    return f"{label[0]}{escape(line.label)}:{label[1]} {text}" if line.label else text
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
 def render(message: Message, fmt: str) -> tuple[str, str]:
     """(title, body) of the message in ``fmt``: "text", "markdown" or "html"."""
     url = safe_url(message.url)
+    key = message.alert_key
     if fmt == HTML:
-        rows = []
-        for line in message.lines:
-            text = "".join(
-                f"<b>{html.escape(piece)}</b>" if marked else html.escape(piece)
-                for piece, marked in _pieces(line)
-            )
-            label = f"<b>{html.escape(line.label)}:</b> " if line.label else ""
-            rows.append(f"<p>{label}{text}</p>")
+        rows = [
+            f"<p>{_written(ln, html.escape, ('<b>', '</b>'), ('<b>', '</b>'))}</p>"
+            for ln in message.lines
+        ]
         if url:
             rows.append(f'<p><a href="{html.escape(url, quote=True)}">{html.escape(url)}</a></p>')
-        if message.alert_key:
-            rows.append(f"<p><small>Alert id: {html.escape(message.alert_key)}</small></p>")
+        if key:
+            rows.append(f"<p><small>Alert id: {html.escape(key)}</small></p>")
         return message.title, "\n".join(rows)
     if fmt == MARKDOWN:
-        rows = []
-        for line in message.lines:
-            text = "".join(
-                f"**{escape_markdown(piece)}**" if marked else escape_markdown(piece)
-                for piece, marked in _pieces(line)
-            )
-            label = f"**{escape_markdown(line.label)}:** " if line.label else ""
-            rows.append(f"{label}{text}")
+        rows = [_written(ln, escape_markdown, ("**", "**"), ("**", "**")) for ln in message.lines]
         if url:
             rows.append(f"[{escape_markdown(url)}](<{url}>)")
-        if message.alert_key:
-            rows.append(f"Alert id: `{message.alert_key}`")
+        if key:
+            rows.append(f"Alert id: `{key}`")
         return message.title, "\n\n".join(rows)  # apprise writes titles as text
-    rows = []
-    for line in message.lines:
-        text = "".join(
-            f"{_MARK[0]}{piece}{_MARK[1]}" if marked else piece for piece, marked in _pieces(line)
-        )
-        rows.append(f"{line.label}: {text}" if line.label else text)
+    rows = [_written(ln, _as_is, _MARK, ("", "")) for ln in message.lines]
     if url:
         rows.append(f"Link: {url}")
-    if message.alert_key:
-        rows.append(f"Alert id: {message.alert_key}")
+    if key:
+        rows.append(f"Alert id: {key}")
     return message.title, "\n".join(rows)

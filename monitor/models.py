@@ -11,6 +11,23 @@ from typing import NamedTuple
 SEVERITIES = ("none", "info", "low", "medium", "high", "critical")
 
 
+def severity_rank(severity: str) -> int:
+    """The place of a severity in SEVERITIES; anything else ranks as "none"."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
+
+
+def gravest(*severities: str) -> str:
+    """The gravest of the severities (the first of equals); "none" without any."""
+    return max(severities, key=severity_rank) if severities else "none"
+
+
+def severity_at_least(severity: str, minimum: str) -> bool:
+    """Is ``severity`` a flag at least as grave as ``minimum``? (An unknown minimum: never.)"""
+    if severity == "none" or minimum not in SEVERITIES:
+        return False
+    return severity_rank(severity) >= SEVERITIES.index(minimum)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedSource:
     """One configured feed."""

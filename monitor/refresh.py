@@ -26,7 +26,6 @@ from monitor.alert import (
     render_alert,
     render_corroboration,
     render_update,
-    severity_at_least,
 )
 from monitor.config import Settings
 from monitor.deliver import deliver_pending
@@ -36,7 +35,7 @@ from monitor.fetch import Fetcher
 from monitor.identity import canonical_url, content_hash, page_canonical
 from monitor.language import guess_language
 from monitor.match import Watchlist, match_article
-from monitor.models import AlertDraft, Article, Entry, FetchResult, Item
+from monitor.models import AlertDraft, Article, Entry, FetchResult, Item, severity_at_least
 from monitor.parse import parse_feed
 from monitor.schedule import next_check
 from monitor.store import articles as article_store
@@ -162,6 +161,17 @@ async def _item_for(
             # The page says where it really lives (rel=canonical, or an aggregator's redirect).
             canonical = article.canonical_url
             known = article_store.article_for_url(db, canonical)
+    return _judged(entry, article, watchlist, canonical, known)
+
+
+def _judged(
+    entry: Entry,
+    article: Article,
+    watchlist: Watchlist,
+    canonical: str | None,
+    known: int | None,
+) -> Item:
+    """An entry's article with its verdict and identities, ready to store."""
     return Item(
         entry=entry,
         article=article,
@@ -202,7 +212,7 @@ async def refresh_feed(
         return report
 
     report.entries = len(entries)
-    known = versions.known_entries(db, state.id, (e.key for e in entries))
+    known = article_store.known_entries(db, state.id, (e.key for e in entries))
     fresh = list({e.key: e for e in entries if e.key not in known}.values())
     revised = []
     for e in {e.key: e for e in entries if e.key in known}.values():
@@ -299,7 +309,7 @@ async def refresh_feed(
 
 
 async def _update_revised(
-    revised: list[tuple[Entry, versions.KnownEntry]],
+    revised: list[tuple[Entry, article_store.KnownEntry]],
     state: FeedState,
     *,
     db: Database,
@@ -324,15 +334,8 @@ async def _update_revised(
     count = 0
     for (entry, seen), article in zip(revised, articles, strict=True):
         assert seen.article_id is not None
-        item = Item(
-            entry=entry,
-            article=article,
-            verdict=match_article(article, watchlist),
-            content_hash=content_hash(article.title, article.text),
-            canonical_url=article.canonical_url
-            or (canonical_url(entry.url) if entry.url else None),
-            known_article_id=seen.article_id,
-        )
+        canonical = article.canonical_url or (canonical_url(entry.url) if entry.url else None)
+        item = _judged(entry, article, watchlist, canonical, seen.article_id)
         updated = versions.save_update(
             db,
             entry_id=seen.id,

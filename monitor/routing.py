@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.models import SEVERITIES, Destination
+from monitor.models import Destination, severity_at_least
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def digest_times(
     times: dict[str, datetime | None] = {}
     for route in routes:
         if not (
-            _at_least(severity, route.min_severity)
+            severity_at_least(severity, route.min_severity)
             and (route.watches is None or route.watches & set(watches))
         ):
             continue
@@ -81,12 +81,6 @@ def digest_times(
     return times
 
 
-def _at_least(severity: str, minimum: str) -> bool:
-    if severity not in SEVERITIES or minimum not in SEVERITIES:
-        return False
-    return severity != "none" and SEVERITIES.index(severity) >= SEVERITIES.index(minimum)
-
-
 def targets(
     severity: str,
     watches: Sequence[str],
@@ -98,7 +92,7 @@ def targets(
         return list(destinations)
     wanted: set[str] = set()
     for route in routes:
-        if _at_least(severity, route.min_severity) and (
+        if severity_at_least(severity, route.min_severity) and (
             route.watches is None or route.watches & set(watches)
         ):
             wanted |= route.tags

@@ -8,12 +8,15 @@ extractor, so what is compared is what the pipeline would store.
 from __future__ import annotations
 
 import csv
+import gzip
 import html
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.extract import extract_article
+from monitor.similarity import Sketch, sketch
 
 STORIES = Path(__file__).resolve().parent / "data" / "stories"
 
@@ -135,3 +138,16 @@ def copies(report: Report, count: int = 5, seed: int = 0) -> list[Copy]:
         text = extracted.text if extracted is not None else "\n".join(paragraphs)
         made.append(Copy(report.key, "+".join(dict.fromkeys(how)), url, title, text))
     return made
+
+
+def real_page_pairs(root: Path) -> list[tuple[Sketch, Sketch]]:
+    """Real pages of ``../shared/corpora/article-extraction-benchmark``: for each, the sketch of
+    the extractor's text of the page and of the publisher's own article body."""
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    pairs = []
+    for key, item in truth.items():
+        page = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes())
+        extracted = extract_article(page, url=item["url"])
+        if extracted is not None:
+            pairs.append((sketch(extracted.text), sketch(item["articleBody"])))
+    return pairs

@@ -7,10 +7,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.alert import Notifier, highlight, render_alert, severity_at_least
+from monitor.alert import Notifier, highlight, render_alert
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
-from monitor.models import Article, Entry, Firing, Item, Match, MatchResult, Place
+from monitor.models import (
+    Article,
+    Entry,
+    Firing,
+    Item,
+    Match,
+    MatchResult,
+    Place,
+    severity_at_least,
+)
 from tests.servers import SmtpSink, WebhookReceiver, free_port
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

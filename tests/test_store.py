@@ -7,7 +7,7 @@ from pathlib import Path
 from monitor.models import AlertDraft, Article, Destination, Entry, FeedSource, Item, MatchResult
 from monitor.store import open_db
 from monitor.store.alerts import due_deliveries, mark_failed, mark_sent
-from monitor.store.articles import article_for_url, known_entry_keys, save_items
+from monitor.store.articles import article_for_url, known_entries, save_items
 from monitor.store.feeds import active_feeds, record_poll, sync_feeds
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -88,7 +88,7 @@ def test_same_text_under_two_urls_is_stored_once_and_alerted_once(tmp_path: Path
     assert db.table("entries").count == 3
     assert db.table("alerts").count == 1
     assert db.table("deliveries").count == 1
-    assert known_entry_keys(db, feed.id, ["guid:1", "guid:9"]) == {"guid:1"}
+    assert set(known_entries(db, feed.id, ["guid:1", "guid:9"])) == {"guid:1"}
     assert article_for_url(db, "https://b.example/copy") == saved[0].article_id
     hits = db.execute(
         "select rowid from articles_fts where articles_fts match 'festival'"

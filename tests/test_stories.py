@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.extract import extract_article
 from monitor.localsite import LocalSite, Resource
 from monitor.similarity import Sketch, likeness, lsh_keys, similar, sketch
 from monitor.store import open_db
@@ -286,14 +284,7 @@ def test_a_changed_page_is_a_new_version_and_alerts_only_when_graver(
 def test_real_pages_join_their_own_text_and_nothing_else() -> None:
     # 181 real article pages nobody here wrote: the extractor's text of each page against the
     # publisher's own article body (a copy in another rendering), and every other article.
-    root = shared_corpus("article-extraction-benchmark")
-    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
-    pairs = []
-    for key, item in truth.items():
-        page = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes())
-        extracted = extract_article(page, url=item["url"])
-        if extracted is not None:
-            pairs.append((sketch(extracted.text), sketch(item["articleBody"])))
+    pairs = storykit.real_page_pairs(shared_corpus("article-extraction-benchmark"))
     assert len(pairs) >= 170
     joined = sum(similar(page, body) for page, body in pairs)
     assert joined / len(pairs) >= 0.95

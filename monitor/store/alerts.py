@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor.models import SEVERITIES, AlertDraft, Destination
+from monitor.models import AlertDraft, Destination, gravest
 from monitor.routing import Route, digest_times, targets
 from monitor.store.db import insert_row
 from monitor.store.timefmt import iso
@@ -245,7 +245,7 @@ def _collect(
         listed.append(f"- ... and {len(queue) - 50} more")
     hashed = hashlib.sha256(f"{first.destination_key}:{first.id}:{kind}".encode())
     key = "nm-" + hashed.hexdigest()[:16]
-    gravest = max((d.severity for d in queue), key=_rank)
+    worst = gravest(*(d.severity for d in queue))
     body = "\n".join([intro, *listed, f"Alert id: {key}"])
     with db.atomic():
         alert_id = insert_row(
@@ -255,7 +255,7 @@ def _collect(
                 "alert_key": key,
                 "article_id": None,
                 "created_at": iso(now),
-                "severity": gravest,
+                "severity": worst,
                 "title": title,
                 "body": body,
                 "url": None,
@@ -287,13 +287,9 @@ def _collect(
         first.destination_key,
         first.destination,
         0,
-        gravest,
+        worst,
         title,
         body,
         None,
         kind,
     )
-
-
-def _rank(severity: str) -> int:
-    return SEVERITIES.index(severity) if severity in SEVERITIES else 0

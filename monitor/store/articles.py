@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.incidents import signature
-from monitor.models import SEVERITIES, AlertDraft, Destination, Item
+from monitor.models import AlertDraft, Destination, Item, severity_rank
 from monitor.routing import Route
 from monitor.store.alerts import add_alert
 from monitor.store.db import insert_row
@@ -40,18 +40,26 @@ class Saved:
     new_story: bool = False
 
 
-def known_entry_keys(db: Database, feed_id: int, keys: Iterable[str]) -> set[str]:
-    """The keys of this batch that the feed already has."""
+@dataclass(frozen=True, slots=True)
+class KnownEntry:
+    id: int
+    article_id: int | None
+    revision: str | None
+
+
+def known_entries(db: Database, feed_id: int, keys: Iterable[str]) -> dict[str, KnownEntry]:
+    """The entries of this batch that the feed already has, by key."""
     wanted = list(dict.fromkeys(keys))
-    found: set[str] = set()
+    found: dict[str, KnownEntry] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        rows = db.execute(
-            f"select entry_key from entries where feed_id = ? and entry_key in ({marks})",
+        for key, entry_id, article_id, revision in db.execute(
+            "select entry_key, id, article_id, revision from entries "
+            f"where feed_id = ? and entry_key in ({marks})",
             [feed_id, *chunk],
-        ).fetchall()
-        found.update(row[0] for row in rows)
+        ).fetchall():
+            found[key] = KnownEntry(int(entry_id), article_id, revision)
     return found
 
 
@@ -81,14 +89,6 @@ def _corroborate(
         return None
     mark_corroborated(db, story_id, now)
     return add_alert(db, article_id, draft, destinations, now, kind="corroboration", routes=routes)
-
-
-def _graver(severity: str, than: str) -> bool:
-    return (
-        severity in SEVERITIES
-        and than in SEVERITIES
-        and SEVERITIES.index(severity) > SEVERITIES.index(than)
-    )
 
 
 def _article_row(feed_id: int, item: Item, now: datetime) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def save_items(
                     link_incident(db, story_id, signature(verdict, now))
                 # One story, one alert: a copy alerts only when it is graver than what was sent.
                 sent = None if new_story else alerted_severity(db, story_id)
-                if sent is None or _graver(verdict.severity, sent):
+                if sent is None or severity_rank(verdict.severity) > severity_rank(sent):
                     draft = draft_alert(item, article_id)
                     if draft is not None:
                         kind = "first" if sent is None else "graver"

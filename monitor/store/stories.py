@@ -16,8 +16,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.incidents import WINDOW, Signature, same_incident
-from monitor.models import SEVERITIES
-from monitor.similarity import Likeness, Sketch, likeness, lsh_keys, sketch
+from monitor.models import SEVERITIES, gravest
+from monitor.similarity import MIN_SHINGLES, Likeness, Sketch, likeness, lsh_keys, sketch
 from monitor.store.db import insert_row
 from monitor.store.timefmt import iso
 
@@ -38,8 +38,6 @@ _STORY_FIELDS = (
 class Placement:
     story_id: int
     new_story: bool
-    like: int | None = None  # the article it was found alike
-    likeness: Likeness | None = None
 
 
 def candidates(db: Database, keys: list[int]) -> list[int]:
@@ -67,7 +65,7 @@ def find_alike(db: Database, item: Sketch, limit: int = 50) -> tuple[int, Likene
         if row is None:
             continue
         other = Sketch.from_blobs(int(row[0]), row[1], row[2], row[3])
-        if min(item.size, other.size) < 25:
+        if min(item.size, other.size) < MIN_SHINGLES:
             continue
         like = likeness(item, other)
         if like.same and (best is None or _rank(like) > _rank(best[1])):
@@ -108,12 +106,12 @@ def place_article(
     alike = find_alike(db, item)
     remember(db, article_id, item)
     if alike is not None:
-        other, like = alike
+        other, _ = alike
         row = db.execute("select story_id from articles where id = ?", [other]).fetchone()
         if row is not None and row[0] is not None:
             story_id = int(row[0])
             _join(db, story_id, article_id, flagged=flagged, severity=severity, now=now)
-            return Placement(story_id, False, other, like)
+            return Placement(story_id, False)
     story_id = insert_row(
         db,
         "stories",
@@ -136,15 +134,7 @@ def _join(
 ) -> None:
     db.execute("update articles set story_id = ? where id = ?", [story_id, article_id])
     current = db.execute("select severity from stories where id = ?", [story_id]).fetchone()
-    graver = severity
-    if (
-        current
-        and current[0] in SEVERITIES
-        and (
-            severity not in SEVERITIES or SEVERITIES.index(current[0]) >= SEVERITIES.index(severity)
-        )
-    ):
-        graver = current[0]
+    graver = gravest(current[0] or "none", severity) if current else severity
     db.execute(
         "update stories set article_count = article_count + 1, last_seen_at = ?, "
         "flagged = max(flagged, ?), severity = ? where id = ?",
@@ -261,7 +251,7 @@ def alerted_severity(db: Database, story_id: int) -> str | None:
         [story_id],
     ).fetchall()
     known = [row[0] for row in rows if row[0] in SEVERITIES]
-    return max(known, key=SEVERITIES.index) if known else None
+    return gravest(*known) if known else None
 
 
 def list_stories(

@@ -16,19 +16,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.changes import describe
-from monitor.models import SEVERITIES, AlertDraft, Destination, Item
+from monitor.models import AlertDraft, Destination, Item, severity_rank
 from monitor.routing import Route
 from monitor.similarity import Sketch, lsh_keys, sketch
 from monitor.store.alerts import add_alert
 from monitor.store.stories import alerted_severity, remember
 from monitor.store.timefmt import iso
-
-
-@dataclass(frozen=True, slots=True)
-class KnownEntry:
-    id: int
-    article_id: int | None
-    revision: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,28 +32,8 @@ class Updated:
     alert_id: int | None
 
 
-def known_entries(db: Database, feed_id: int, keys: Iterable[str]) -> dict[str, KnownEntry]:
-    """The entries of this batch that the feed already has, by key."""
-    wanted = list(dict.fromkeys(keys))
-    found: dict[str, KnownEntry] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for key, entry_id, article_id, revision in db.execute(
-            "select entry_key, id, article_id, revision from entries "
-            f"where feed_id = ? and entry_key in ({marks})",
-            [feed_id, *chunk],
-        ).fetchall():
-            found[key] = KnownEntry(int(entry_id), article_id, revision)
-    return found
-
-
 def set_revision(db: Database, entry_id: int, revision: str) -> None:
     db.execute("update entries set revision = ? where id = ?", [revision, entry_id])
-
-
-def _rank(severity: str) -> int:
-    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
 
 
 def save_update(
@@ -140,14 +113,14 @@ def save_update(
                 "update stories set last_seen_at = ?, flagged = max(flagged, ?) where id = ?",
                 [iso(now), int(verdict.flagged), story_id],
             )
-            if _rank(verdict.severity) > _rank(_story_severity(db, story_id)):
+            if severity_rank(verdict.severity) > severity_rank(_story_severity(db, story_id)):
                 db.execute(
                     "update stories set severity = ? where id = ?", [verdict.severity, story_id]
                 )
         sent = alerted_severity(db, story_id) if story_id is not None else None
         newly = verdict.flagged and not flagged
-        graver = verdict.flagged and _rank(verdict.severity) > max(
-            _rank(severity), _rank(sent or "none")
+        graver = verdict.flagged and severity_rank(verdict.severity) > max(
+            severity_rank(severity), severity_rank(sent or "none")
         )
         if newly or graver:
             draft = draft_alert(item, article_id, changes)
