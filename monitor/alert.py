@@ -11,14 +11,18 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import apprise
 
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
+from monitor.fetch import parse_retry_after
 from monitor.formats import HTML, MARKDOWN, TEXT, Line, Message, render
 from monitor.models import AlertDraft, Destination, Item, gravest
+from monitor.replies import asked_to_wait, watching
 from monitor.routing import split_tags
+from monitor.templates import Templates, apply
 
 _NOTIFY_TYPE = {
     "critical": apprise.NotifyType.FAILURE,
@@ -139,7 +143,7 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
         marks = tuple((a + 1, b + 1) for a, b in term_spans(sentence, found))
         lines.append(Line("Key sentence", f'"{sentence}"', marks))
     return _draft(
-        Message(f"[{verdict.severity.upper()}] {title}", tuple(lines), url, alert_key),
+        Message(f"[{verdict.severity.upper()}] {title}", tuple(lines), url, alert_key, title),
         verdict.severity,
         verdict.watches,
     )
@@ -190,7 +194,8 @@ def render_corroboration(
         Line("Story", f"#{story_id}: {title}"),
     )
     return _draft(
-        Message(f"[CORROBORATED] [{severity.upper()}] {title}", lines, url, alert_key), severity
+        Message(f"[CORROBORATED] [{severity.upper()}] {title}", lines, url, alert_key, title),
+        severity,
     )
 
 
@@ -214,8 +219,15 @@ def _format_of(service: apprise.NotifyBase) -> str:
 class Notifier:
     """The configured destinations, each sendable on its own."""
 
-    def __init__(self, services: Iterable[apprise.NotifyBase], *, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        services: Iterable[apprise.NotifyBase],
+        *,
+        dry_run: bool = False,
+        templates: Templates | None = None,
+    ) -> None:
         self._services: dict[str, apprise.NotifyBase] = {}
+        self.templates = templates or Templates()
         self.destinations: list[Destination] = []
         self.dry_run = dry_run  # render what would be sent into ``rendered``, send nothing
         self.rendered: list[tuple[str, str, str, str]] = []  # (destination, format, title, body)
@@ -253,7 +265,7 @@ class Notifier:
             collected.add(config)
         if problems:
             raise ConfigError(problems)
-        return cls(list(collected))
+        return cls(list(collected), templates=settings.templates)
 
     def has(self, key: str) -> bool:
         return key in self._services
@@ -270,12 +282,14 @@ class Notifier:
         fmt = TEXT
         if payload:
             fmt = _format_of(service)
-            title, body = render(Message.from_json(payload), fmt)
+            message = Message.from_json(payload)
+            title, body = apply(self.templates, message, fmt, severity, render(message, fmt))
         if self.dry_run:
             label = next(d.label for d in self.destinations if d.key == key)
             self.rendered.append((label, fmt, title, body))
             return
-        result = one.notify(body=body, title=title, notify_type=notify_type, body_format=fmt)
+        with watching() as answers:
+            result = one.notify(body=body, title=title, notify_type=notify_type, body_format=fmt)
         if not result:
             # The result's own log: a concurrent send to another destination never mixes in.
             entries = getattr(result, "logs", lambda: ())()
@@ -285,7 +299,8 @@ class Notifier:
                 if str(getattr(e, "level", "WARNING")).upper() in ("WARNING", "ERROR", "CRITICAL")
             ]
             reason = self._scrub(key, "\n".join(said)) or "apprise reported failure"
-            raise AlertError(reason, permanent=bool(_PERMANENT.search(reason)))
+            wait = parse_retry_after(asked_to_wait(answers), datetime.now(UTC))
+            raise AlertError(reason, permanent=bool(_PERMANENT.search(reason)), retry_after=wait)
 
     def _scrub(self, key: str, text: str) -> str:
         """Keep the last lines of apprise's log of this send, credentials of the URL masked."""

@@ -20,6 +20,7 @@ from monitor import paths
 from monitor.errors import ConfigError
 from monitor.models import SEVERITIES, FeedSource
 from monitor.routing import Route, check_digest
+from monitor.templates import Templates, check_template
 
 T = TypeVar("T")
 
@@ -50,11 +51,13 @@ class AlertSettings:
     urls: tuple[str, ...] = ()
     config: Path | None = None
     min_severity: str = "low"
-    max_attempts: int = 8
+    max_attempts: int = 0  # attempts before a failing delivery is dead; 0: no limit by count
+    give_up_after: float = 2 * 86400.0  # seconds of transient failure before a delivery is dead
     corroboration: int = 3  # sides reporting a flagged story that send one follow-up; 0: never
     max_per_hour: int = 30  # messages to one destination in an hour; the rest: one summary
     routes: tuple[Route, ...] = ()  # severities and watches -> destination tags (routing.py)
     operator_tag: str = ""  # destinations told when a delivery goes dead
+    templates: Templates = field(default_factory=Templates)  # [alerts.template]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +274,23 @@ def _read_routes(reader: _Reader, alerts: Mapping[str, Any]) -> tuple[Route, ...
     return tuple(routes)
 
 
+def _read_templates(reader: _Reader, alerts: Mapping[str, Any]) -> Templates:
+    empty: dict[str, Any] = {}
+    table = reader.get(alerts, "template", ("alerts",), _typed(dict, "a table"), empty)
+    keys = ("alerts", "template")
+    reader.check_keys(table, ("title", "text", "markdown", "html"), keys)
+    return Templates(
+        **{
+            name: reader.get(table, name, keys, _template, "")
+            for name in ("title", "text", "markdown", "html")
+        }
+    )
+
+
+def _template(value: object) -> str:
+    return check_template(_typed(str, "a string")(value))
+
+
 def _digest_spec(value: object) -> str:
     return check_digest(_typed(str, "a string")(value).strip())
 
@@ -438,11 +458,13 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
             "config",
             "min_severity",
             "max_attempts",
+            "give_up_after",
             "corroboration",
             "max_per_hour",
             "route",
             "timezone",
             "operator_tag",
+            "template",
         ),
         ("alerts",),
     )
@@ -450,11 +472,13 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
         urls=_secrets(reader, reader.get(al, "urls", ("alerts",), _string_list, ()), base),
         config=reader.get(al, "config", ("alerts",), resolve, None),
         min_severity=reader.get(al, "min_severity", ("alerts",), _choice(SEVERITIES[1:]), "low"),
-        max_attempts=reader.get(al, "max_attempts", ("alerts",), _positive_int, 8),
+        max_attempts=reader.get(al, "max_attempts", ("alerts",), _count, 0),
+        give_up_after=reader.get(al, "give_up_after", ("alerts",), parse_duration, 2 * 86400.0),
         corroboration=reader.get(al, "corroboration", ("alerts",), _count, 3),
         max_per_hour=reader.get(al, "max_per_hour", ("alerts",), _count, 30),
         routes=_read_routes(reader, al),
         operator_tag=reader.get(al, "operator_tag", ("alerts",), _typed(str, "a string"), ""),
+        templates=_read_templates(reader, al),
     )
     if alerts.config is not None and not alerts.config.is_file():
         reader.problem(("alerts", "config"), f"apprise config file not found: {alerts.config}")

@@ -17,10 +17,12 @@ from monitor.errors import AlertError
 from monitor.models import AlertDraft
 from monitor.schedule import retry_delay
 from monitor.store import alerts as alert_store
+from monitor.store.timefmt import from_iso
 
 log = logging.getLogger(__name__)
 _COLLECTED = frozenset({"summary", "digest"})
 PERMANENT_ATTEMPTS = 3  # a refusal (bad credentials, gone) is tried this often, then dead
+MAX_RETRY_AFTER = 6 * 3600.0  # a destination's Retry-After is honoured up to this
 
 
 async def deliver_pending(
@@ -28,16 +30,20 @@ async def deliver_pending(
     notifier: Notifier,
     *,
     now: datetime,
-    max_attempts: int,
+    max_attempts: int = 0,
+    give_up_after: timedelta | None = None,
     max_per_hour: int = 0,
     operator_tag: str = "",
 ) -> tuple[int, int]:
     """Send every due delivery; failures stay in the outbox for a later attempt.
 
     Deliveries to different destinations go out concurrently; one destination's failure never
-    holds up another's. With ``max_per_hour``, a destination that has had that many messages
-    in the last hour gets the rest folded into one summary (storm control). Returns (sent,
-    failed).
+    holds up another's. A failed delivery is tried again after an exponential backoff with
+    jitter, or after the destination's Retry-After when it asks for longer. It goes dead (and
+    the operator is told) after ``PERMANENT_ATTEMPTS`` refusals, or when a transient failure
+    has lasted ``give_up_after`` or ``max_attempts`` attempts (0: no limit by count). With
+    ``max_per_hour``, a destination that has had that many messages in the last hour gets the
+    rest folded into one summary (storm control). Returns (sent, failed).
     """
     waiting: dict[str, list[alert_store.PendingDelivery]] = {}
     for delivery in alert_store.due_digests(db, now):
@@ -85,10 +91,7 @@ async def deliver_pending(
                 )
             except AlertError as exc:
                 attempts = delivery.attempts + 1
-                retry = None
-                limit = min(max_attempts, PERMANENT_ATTEMPTS) if exc.permanent else max_attempts
-                if attempts < limit:
-                    retry = now + timedelta(seconds=retry_delay(attempts, key=key))
+                retry = _next_attempt(delivery, exc, attempts, now, max_attempts, give_up_after)
                 alert_store.mark_failed(db, delivery.id, str(exc), next_attempt=retry)
                 if retry is None and operator_tag:
                     _tell_operator(db, notifier, delivery, str(exc), operator_tag, now)
@@ -114,6 +117,29 @@ async def deliver_pending(
 
     results = await asyncio.gather(*(drain(k, q) for k, q in by_destination.items()))
     return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def _next_attempt(
+    delivery: alert_store.PendingDelivery,
+    error: AlertError,
+    attempts: int,
+    now: datetime,
+    max_attempts: int,
+    give_up_after: timedelta | None,
+) -> datetime | None:
+    """When to try a failed delivery again, or None to give up on it."""
+    if error.permanent:
+        if attempts >= (min(max_attempts, PERMANENT_ATTEMPTS) or PERMANENT_ATTEMPTS):
+            return None
+    elif max_attempts and attempts >= max_attempts:
+        return None
+    queued = from_iso(delivery.created_at)
+    if give_up_after is not None and queued is not None and now - queued >= give_up_after:
+        return None
+    delay = retry_delay(attempts, key=delivery.destination_key)
+    if error.retry_after is not None:  # the destination said how long; within reason
+        delay = max(delay, min(error.retry_after, MAX_RETRY_AFTER))
+    return now + timedelta(seconds=delay)
 
 
 def _tell_operator(

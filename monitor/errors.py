@@ -69,6 +69,9 @@ class StoreError(MonitorError):
 class AlertError(MonitorError):
     """One delivery to one destination failed."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent  # the destination refused it (bad credentials, gone)
+        self.retry_after = retry_after  # seconds the destination asked us to wait (429, 503)

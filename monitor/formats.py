@@ -14,8 +14,7 @@ import html
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 TEXT, MARKDOWN, HTML = "text", "markdown", "html"
@@ -36,7 +35,7 @@ class Message:
     lines: tuple[Line, ...]
     url: str | None = None
     alert_key: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    headline: str = ""  # the story's own title, without the severity and kind marks
 
     def to_json(self) -> str:
         return json.dumps(
@@ -45,6 +44,7 @@ class Message:
                 "lines": [[ln.label, ln.text, [list(m) for m in ln.marks]] for ln in self.lines],
                 "url": self.url,
                 "alert_key": self.alert_key,
+                "headline": self.headline,
             },
             ensure_ascii=False,
         )
@@ -56,7 +56,9 @@ class Message:
             Line(label, text, tuple((int(a), int(b)) for a, b in marks))
             for label, text, marks in raw["lines"]
         )
-        return cls(raw["title"], lines, raw.get("url"), raw.get("alert_key", ""))
+        return cls(
+            raw["title"], lines, raw.get("url"), raw.get("alert_key", ""), raw.get("headline", "")
+        )
 
 
 def safe_url(url: str | None) -> str | None:
@@ -89,19 +91,34 @@ def escape_markdown(text: str) -> str:
 
 
 def _written(
-    line: Line, escape: Callable[[str], str], mark: tuple[str, str], label: tuple[str, str]
+    line: Line,
+    escape: Callable[[str], str],
+    mark: tuple[str, str],
+    label: tuple[str, str] | None,
 ) -> str:
-    """One line: its escaped label inside ``label`` marks, its escaped text with the highlighted
-    spans inside ``mark``."""
+    """One line: its escaped label inside ``label`` marks (None: no label), its escaped text
+    with the highlighted spans inside ``mark``."""
     text = "".join(
         f"{mark[0]}{escape(piece)}{mark[1]}" if marked else escape(piece)
         for piece, marked in _pieces(line)
     )
-    return f"{label[0]}{escape(line.label)}:{label[1]} {text}" if line.label else text
+    if label is None or not line.label:
+        return text
+    return f"{label[0]}{escape(line.label)}:{label[1]} {text}"
 
 
 def _as_is(text: str) -> str:
     return text
+
+
+def render_line(line: Line, fmt: str, *, with_label: bool = True) -> str:
+    """One line of an alert in ``fmt``, feed text escaped, matched terms highlighted."""
+    bold = ("<b>", "</b>") if fmt == HTML else ("**", "**")
+    if fmt == HTML:
+        return _written(line, html.escape, bold, bold if with_label else None)
+    if fmt == MARKDOWN:
+        return _written(line, escape_markdown, bold, bold if with_label else None)
+    return _written(line, _as_is, _MARK, ("", "") if with_label else None)
 
 
 def render(message: Message, fmt: str) -> tuple[str, str]:
@@ -109,23 +126,20 @@ def render(message: Message, fmt: str) -> tuple[str, str]:
     url = safe_url(message.url)
     key = message.alert_key
     if fmt == HTML:
-        rows = [
-            f"<p>{_written(ln, html.escape, ('<b>', '</b>'), ('<b>', '</b>'))}</p>"
-            for ln in message.lines
-        ]
+        rows = [f"<p>{render_line(ln, HTML)}</p>" for ln in message.lines]
         if url:
             rows.append(f'<p><a href="{html.escape(url, quote=True)}">{html.escape(url)}</a></p>')
         if key:
             rows.append(f"<p><small>Alert id: {html.escape(key)}</small></p>")
         return message.title, "\n".join(rows)
     if fmt == MARKDOWN:
-        rows = [_written(ln, escape_markdown, ("**", "**"), ("**", "**")) for ln in message.lines]
+        rows = [render_line(ln, MARKDOWN) for ln in message.lines]
         if url:
             rows.append(f"[{escape_markdown(url)}](<{url}>)")
         if key:
             rows.append(f"Alert id: `{key}`")
         return message.title, "\n\n".join(rows)  # apprise writes titles as text
-    rows = [_written(ln, _as_is, _MARK, ("", "")) for ln in message.lines]
+    rows = [render_line(ln, TEXT) for ln in message.lines]
     if url:
         rows.append(f"Link: {url}")
     if key:

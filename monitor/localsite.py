@@ -49,6 +49,7 @@ class LocalSite:
         self.fail_posts = 0
         self.post_delay = 0.0  # seconds each POST takes to answer (a slow receiver)
         self.fail_status = 500  # the status of a failed POST (401: a refusal)
+        self.fail_headers: dict[str, str] = {}  # sent with a failed POST (e.g. Retry-After)
         self._lock = threading.Lock()
         site = self
 
@@ -121,6 +122,8 @@ class LocalSite:
             self.requests.append(Request(handler.path, headers, status, "POST", body))
         handler.send_response(status)
         handler.send_header("Content-Length", "0")
+        for key, value in (self.fail_headers if status != 200 else {}).items():
+            handler.send_header(key, value)
         handler.end_headers()
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:

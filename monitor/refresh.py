@@ -16,7 +16,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlite_utils import Database
@@ -465,6 +465,7 @@ async def run_cycle(
         notifier,
         now=clock(),
         max_attempts=settings.alerts.max_attempts,
+        give_up_after=timedelta(seconds=settings.alerts.give_up_after),
         max_per_hour=settings.alerts.max_per_hour,
         operator_tag=settings.alerts.operator_tag,
     )

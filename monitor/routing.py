@@ -40,19 +40,29 @@ def check_digest(spec: str) -> str:
 
 
 def next_digest(spec: str, now: datetime, timezone: str = "UTC") -> datetime:
-    """The first digest time of ``spec`` after ``now`` (an aware datetime)."""
-    local = now.astimezone(ZoneInfo(timezone))
+    """The first digest time of ``spec`` after ``now`` (an aware datetime), in UTC.
+
+    Times are compared as instants, never as wall-clock readings, so daylight saving changes
+    neither skip nor repeat a digest: "hourly" is every local hour (23 on the day clocks go
+    forward, 25 on the day they go back); "daily 02:30" comes once a day, at the first 02:30
+    when that time happens twice, and at 03:30 (the same instant as 02:30 before the change)
+    on the day 02:30 does not exist.
+    """
+    zone = ZoneInfo(timezone)
+    now = now.astimezone(UTC)
     if spec == "hourly":
-        return (local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)).astimezone(
-            UTC
-        )
+        hour = now.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        return hour.astimezone(UTC) + timedelta(hours=1)
     found = _DAILY.match(spec)
     if found is None:
         raise ValueError(f"not a digest schedule: {spec!r}")
-    at = local.replace(hour=int(found[1]), minute=int(found[2]), second=0, microsecond=0)
-    if at <= local:
-        at = (at + timedelta(days=1)).replace(hour=int(found[1]), minute=int(found[2]))
-    return at.astimezone(UTC)
+    today = now.astimezone(zone).date()
+    for days in range(3):
+        day = today + timedelta(days=days)
+        at = datetime(day.year, day.month, day.day, int(found[1]), int(found[2]), tzinfo=zone)
+        if at.astimezone(UTC) > now:
+            return at.astimezone(UTC)
+    raise AssertionError("unreachable: a daily time always comes within two days")
 
 
 def digest_times(

@@ -37,7 +37,9 @@ def next_check(
     return now + timedelta(seconds=delay * _spread(url, 0.05))
 
 
-def retry_delay(attempts: int, *, key: str = "", base: float = 30.0, cap: float = 3600.0) -> float:
-    """Seconds before the next delivery attempt after ``attempts`` failed ones (>= 1)."""
+def retry_delay(attempts: int, *, key: str = "", base: float = 30.0, cap: float = 900.0) -> float:
+    """Seconds before the next delivery attempt after ``attempts`` failed ones (>= 1): 30 s
+    doubling up to 15 minutes, +-20% jitter, so a destination back from an outage hears from us
+    within a quarter of an hour."""
     raw = min(cap, base * (2 ** max(0, attempts - 1)))
     return float(raw * _spread(f"{key}:{attempts}", 0.2))

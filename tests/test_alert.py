@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from monitor.alert import Notifier, highlight, render_alert
-from monitor.config import AlertSettings
+from monitor.config import AlertSettings, load_settings
 from monitor.errors import AlertError, ConfigError
 from monitor.models import (
     Article,
@@ -20,6 +22,7 @@ from monitor.models import (
     Place,
     severity_at_least,
 )
+from monitor.templates import Templates, apply
 from tests.servers import SmtpSink, WebhookReceiver, free_port
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -208,3 +211,78 @@ def test_markdown_escapes_feed_text_and_links_only_the_item() -> None:
     assert "](<https://news.example/a>)" in body
     assert body.count("](") == 1
     assert "**shelled**" in body and title.startswith("[HIGH] Shelling <script>")
+
+
+TEMPLATES = Templates(
+    title="{severity} | {where} | {title}",
+    text="{severity} at {where}\n{key_sentence}\n{link}\nid={alert_id}",
+    html=(
+        "<h2>{severity}: {title}</h2><p>At <i>{where}</i>, per {reported_by}</p>"
+        "<blockquote>{key_sentence}</blockquote><p>{link}</p><small>{alert_id}</small>"
+    ),
+)
+
+
+def test_user_templates_per_format_keep_feed_text_as_text(
+    smtp: SmtpSink, webhook: WebhookReceiver
+) -> None:
+    urls = (smtp.url(), f"json://127.0.0.1:{webhook.port}/hook")
+    notifier = Notifier.from_settings(AlertSettings(urls=urls, templates=TEMPLATES))
+    draft = render_alert(hostile_item(), feed_name="Wire <b>", side="armenian")
+    for dest in notifier.destinations:
+        notifier.send(
+            dest.key, title=draft.title, body=draft.body, severity="high", payload=draft.payload
+        )
+    (message,) = smtp.wait_for(1)
+    assert message["Subject"] == "HIGH | Goris (AM) | Shelling <script>x()</script> of Goris"
+    html_part = message.get_body(preferencelist=("html",))
+    text_part = message.get_body(preferencelist=("plain",))
+    assert html_part is not None and text_part is not None
+    markup = html_part.get_content()
+    # The template's markup stays; the feed's becomes text.
+    assert "<h2>HIGH: Shelling &lt;script&gt;x()&lt;/script&gt; of Goris</h2>" in markup
+    assert "<p>At <i>Goris (AM)</i>, per Wire &lt;b&gt; (armenian)</p>" in markup
+    assert "<blockquote>" in markup and "<b>shelled</b>" in markup and "<script" not in markup
+    assert 'href="http://evil.example' not in markup
+    assert '<p><a href="https://news.example/a">https://news.example/a</a></p>' in markup
+    assert f"<small>{draft.alert_key}</small>" in markup
+    # Email's plain part is apprise's text version of the HTML template.
+    assert "At Goris (AM), per Wire <b> (armenian)" in text_part.get_content()
+    # A text destination gets the text template.
+    (hook,) = webhook.received
+    assert hook.json()["title"] == message["Subject"]
+    assert hook.json()["message"] == (
+        'HIGH at Goris (AM)\n"Azerbaijan «shelled» «Goris» <script>alert(1)</script> '
+        '<a href="http://evil.example/x">click here</a> [more](http://evil.example/md) '
+        f'overnight."\nhttps://news.example/a\nid={draft.alert_key}'
+    )
+
+
+def test_a_format_without_a_template_keeps_the_standard_body() -> None:
+    from monitor.formats import MARKDOWN, Message, render
+
+    draft = render_alert(hostile_item(), feed_name="Wire", side=None)
+    assert draft.payload is not None
+    message = Message.from_json(draft.payload)
+    standard = render(message, MARKDOWN)
+    title, body = apply(TEMPLATES, message, MARKDOWN, "high", standard)
+    assert body == standard[1]
+    assert title == "HIGH | Goris (AM) | Shelling <script>x()</script> of Goris"
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        ("{wher}", "unknown field {wher} (did you mean {where}?)"),
+        ("{title.__class__}", "unknown field {title.__class__}"),
+        ("{title!r}", "no format specs or conversions"),
+        ("{title:>99999}", "no format specs or conversions"),
+        ("{title", "not a valid template"),
+    ],
+)
+def test_bad_templates_are_config_errors(tmp_path: Path, template: str, said: str) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(f"[alerts.template]\nhtml = {json.dumps(template)}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert "alerts.template.html" in str(raised.value) and said in str(raised.value)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.config import load_settings
+from monitor.alert import Notifier
+from monitor.config import AlertSettings, load_settings
+from monitor.deliver import deliver_pending
 from monitor.errors import ConfigError
 from monitor.localsite import LocalSite
-from monitor.models import Destination
-from monitor.routing import Route, split_tags, targets
+from monitor.models import AlertDraft, Destination
+from monitor.routing import Route, next_digest, split_tags, targets
+from monitor.store import open_db
+from monitor.store.alerts import add_alert
 from tests.servers import WebhookReceiver
 from tests.test_pipeline import DEMO_FEEDS, once
 
@@ -121,10 +129,6 @@ def test_secrets_come_from_the_environment_or_a_file(
 
 
 def test_next_digest_times_in_the_users_timezone() -> None:
-    from datetime import UTC, datetime
-
-    from monitor.routing import next_digest
-
     six_am_yerevan = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # UTC+4
     assert next_digest("daily 08:00", six_am_yerevan, "Asia/Yerevan") == datetime(
         2026, 11, 25, 4, 0, tzinfo=UTC
@@ -135,18 +139,74 @@ def test_next_digest_times_in_the_users_timezone() -> None:
     assert next_digest("hourly", six_am_yerevan) == datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
+def _schedule(spec: str, zone: str, start: datetime, end: datetime) -> list[datetime]:
+    """Every digest time of ``spec`` from ``start`` to ``end``, as a daemon would meet them."""
+    times, now = [], start
+    while True:
+        now = next_digest(spec, now, zone)
+        if now > end:
+            return times
+        times.append(now)
+
+
+@pytest.mark.parametrize(
+    ("zone", "spring", "autumn", "twice", "summer_offset"),
+    [
+        # 02:00 -> 03:00 in March; 03:00 -> 02:00 in October, so 02:30 happens twice.
+        ("Europe/Berlin", date(2026, 3, 29), date(2026, 10, 25), "02:30", 2),
+        # 02:00 -> 03:00 in March; 02:00 -> 01:00 in November, so 01:30 happens twice.
+        ("America/New_York", date(2026, 3, 8), date(2026, 11, 1), "01:30", -4),
+    ],
+)
+def test_daily_digest_across_daylight_saving_comes_once_a_day(
+    zone: str, spring: date, autumn: date, twice: str, summer_offset: int
+) -> None:
+    tz = ZoneInfo(zone)
+    for change in (spring, autumn):
+        start = datetime.combine(change - timedelta(days=3), time(), tz).astimezone(UTC)
+        end = datetime.combine(change + timedelta(days=3), time(), tz).astimezone(UTC)
+        for spec in ("daily 02:30", "daily 08:00", "daily 00:00"):
+            times = _schedule(spec, zone, start, end)
+            local_days = [t.astimezone(tz).date() for t in times]
+            assert len(times) == 6 and len(set(local_days)) == 6  # one per day, none twice
+            hour, minute = (int(x) for x in spec.split()[1].split(":"))
+            for moment in times:
+                local = moment.astimezone(tz)
+                if (local.hour, local.minute) != (hour, minute):
+                    # Only 02:30 on the day clocks skip it: sent at 03:30, never earlier.
+                    assert spec == "daily 02:30" and local.date() == spring
+                    assert (local.hour, local.minute) == (3, 30)
+    # Autumn: a time that happens twice; the digest goes at the first (still summer time).
+    (autumn_digest,) = [
+        t
+        for t in _schedule(
+            f"daily {twice}",
+            zone,
+            datetime.combine(autumn, time(), tz).astimezone(UTC),
+            datetime.combine(autumn + timedelta(days=1), time(), tz).astimezone(UTC),
+        )
+    ]
+    assert autumn_digest.astimezone(tz).fold == 0
+    assert autumn_digest.astimezone(tz).utcoffset() == timedelta(hours=summer_offset)
+    assert autumn_digest.astimezone(tz).strftime("%H:%M") == twice
+
+
+def test_hourly_digest_follows_local_hours_through_clock_changes() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    for day, hours in ((date(2026, 3, 29), 23), (date(2026, 10, 25), 25), (date(2026, 6, 1), 24)):
+        start = datetime.combine(day, time(), berlin).astimezone(UTC) - timedelta(seconds=1)
+        end = datetime.combine(day + timedelta(days=1), time(), berlin).astimezone(UTC)
+        times = _schedule("hourly", "Europe/Berlin", start, end - timedelta(seconds=1))
+        assert len(times) == hours
+        assert all(b - a == timedelta(hours=1) for a, b in pairwise(times))
+    # A zone half an hour off UTC: on its own hours, i.e. at half past in UTC.
+    kolkata = next_digest("hourly", datetime(2026, 11, 25, 10, 40, tzinfo=UTC), "Asia/Kolkata")
+    assert kolkata == datetime(2026, 11, 25, 11, 30, tzinfo=UTC)
+
+
 def test_digest_route_holds_alerts_for_one_message(
     tmp_path: Path, webhook: WebhookReceiver
 ) -> None:
-    import asyncio
-    from datetime import UTC, datetime, timedelta
-
-    from monitor.alert import Notifier
-    from monitor.config import AlertSettings
-    from monitor.deliver import deliver_pending
-    from monitor.models import AlertDraft
-    from monitor.store import open_db
-    from monitor.store.alerts import add_alert
 
     mail = WebhookReceiver()
     with mail:

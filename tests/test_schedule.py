@@ -48,4 +48,4 @@ def test_spread_is_stable_per_feed_and_differs_between_feeds() -> None:
 def test_retry_delay_grows_and_caps() -> None:
     delays = [retry_delay(n, key="k") for n in range(1, 12)]
     assert delays[0] < delays[1] < delays[2]
-    assert max(delays) <= 3600 * 1.2
+    assert max(delays) <= 900 * 1.2

@@ -29,6 +29,7 @@ class PendingDelivery:
     body: str
     payload: str | None = None
     kind: str = "first"
+    created_at: str = ""  # ISO time the delivery was queued
 
 
 def add_alert(
@@ -88,19 +89,31 @@ def _digest_at(dest: Destination, modes: dict[str, datetime | None]) -> datetime
     return min(t for t in times if t is not None)
 
 
+_OUTBOX = """
+    select d.id, d.alert_id, a.alert_key, d.destination_key, d.destination, d.attempts,
+           a.severity, a.title, a.body, a.payload, coalesce(a.kind, 'first'), d.created_at,
+           d.next_attempt_at
+    from deliveries d join alerts a on a.id = d.alert_id
+"""
+
+
 def due_deliveries(db: Database, now: datetime) -> list[PendingDelivery]:
-    """Pending deliveries whose next attempt is due, oldest alert first."""
+    """Each destination's waiting deliveries, oldest alert first, for the destinations whose
+    first waiting delivery is due. A destination whose first delivery waits for a retry gets
+    nothing else meanwhile, so it receives alerts in the order they came."""
     rows = db.execute(
-        """
-        select d.id, d.alert_id, a.alert_key, d.destination_key, d.destination, d.attempts,
-               a.severity, a.title, a.body, a.payload, coalesce(a.kind, 'first')
-        from deliveries d join alerts a on a.id = d.alert_id
-        where d.status in ('pending', 'failed') and d.next_attempt_at <= ?
-        order by a.id, d.id
-        """,
-        [iso(now)],
+        _OUTBOX + "where d.status in ('pending', 'failed') order by a.id, d.id"
     ).fetchall()
-    return [PendingDelivery(*row) for row in rows]
+    cutoff = iso(now) or ""
+    heads: dict[str, bool] = {}
+    out = []
+    for row in rows:
+        *fields, next_attempt_at = row
+        delivery = PendingDelivery(*fields)
+        due = heads.setdefault(delivery.destination_key, next_attempt_at <= cutoff)
+        if due:
+            out.append(delivery)
+    return out
 
 
 def mark_sent(db: Database, delivery_id: int, now: datetime) -> None:
@@ -204,16 +217,10 @@ def fold(
 def due_digests(db: Database, now: datetime) -> list[PendingDelivery]:
     """Deliveries waiting for their destination's digest, whose digest time has come."""
     rows = db.execute(
-        """
-        select d.id, d.alert_id, a.alert_key, d.destination_key, d.destination, d.attempts,
-               a.severity, a.title, a.body, a.payload, coalesce(a.kind, 'first')
-        from deliveries d join alerts a on a.id = d.alert_id
-        where d.status = 'digest' and d.next_attempt_at <= ?
-        order by a.id, d.id
-        """,
+        _OUTBOX + "where d.status = 'digest' and d.next_attempt_at <= ? order by a.id, d.id",
         [iso(now)],
     ).fetchall()
-    return [PendingDelivery(*row) for row in rows]
+    return [PendingDelivery(*row[:-1]) for row in rows]
 
 
 def digest(db: Database, queue: list[PendingDelivery], *, now: datetime) -> PendingDelivery:
@@ -292,4 +299,5 @@ def _collect(
         body,
         None,
         kind,
+        iso(now) or "",
     )
