@@ -109,7 +109,7 @@ def rules_fired(item: Item, limit: int = 4) -> str:
     return "; ".join(parts)
 
 
-def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
+def render_alert(item: Item, *, feed_name: str, side: str | None, notes: str = "") -> AlertDraft:
     """The words of an alert: what happened, where, who reports it, and why it matched."""
     article, verdict = item.article, item.verdict
     title = article.title or item.entry.title or "(untitled)"
@@ -134,6 +134,8 @@ def render_alert(item: Item, *, feed_name: str, side: str | None) -> AlertDraft:
     fired = rules_fired(item)
     if fired:
         lines.append(Line("Rules", fired))
+    if notes:
+        lines.append(Line("About the source", notes))
     ranked = _ranked_sentences(
         ((m.sentence, m.text, m.kind, m.weight) for m in verdict.matches), limit=1
     )
@@ -163,9 +165,11 @@ def _draft(message: Message, severity: str, watches: tuple[str, ...] = ()) -> Al
     )
 
 
-def render_update(item: Item, *, feed_name: str, side: str | None, changes: str) -> AlertDraft:
+def render_update(
+    item: Item, *, feed_name: str, side: str | None, changes: str, notes: str = ""
+) -> AlertDraft:
     """The alert for a stored article whose page changed and now matches, or matches graver."""
-    draft = render_alert(item, feed_name=feed_name, side=side)
+    draft = render_alert(item, feed_name=feed_name, side=side, notes=notes)
     assert draft.payload is not None
     message = Message.from_json(draft.payload)
     digest = hashlib.sha256(f"{draft.alert_key}:update:{item.content_hash}".encode())

@@ -133,10 +133,16 @@ pass_context = click.make_pass_decorator(Context)
 @main.command()
 @pass_context
 def run(obj: Context) -> None:
-    """Run the daemon in the foreground until SIGTERM or Ctrl-C."""
-    from monitor.daemon import run_daemon
+    """Run the daemon in the foreground until SIGTERM or Ctrl-C; SIGHUP re-reads the config.
 
-    run_daemon(obj.settings, watchlist=obj.watchlist(), notifier=obj.notifier())
+    One daemon per database: a second one (or `once`) refuses to start while it runs.
+    """
+    from monitor.daemon import run_daemon
+    from monitor.service import instance_lock
+
+    settings = obj.settings
+    with instance_lock(settings.storage_path):
+        run_daemon(settings, watchlist=obj.watchlist(), notifier=obj.notifier())
 
 
 @main.command()
@@ -147,37 +153,51 @@ def run(obj: Context) -> None:
 )
 @pass_context
 def once(obj: Context, dry_run: bool) -> None:
-    """One cycle over every feed regardless of schedule, alerts delivered, then exit."""
+    """One cycle over every feed regardless of schedule, alerts delivered, then exit.
+
+    Refuses while a daemon runs on the same database; a dry run only reads it, and may.
+    """
+    import contextlib
     import sqlite3
     import tempfile
 
     from monitor.refresh import run_cycle
+    from monitor.service import instance_lock
     from monitor.store import open_db
     from monitor.store.feeds import sync_feeds
 
     settings = obj.settings
-    watchlist, notifier = obj.watchlist(), obj.notifier()
-    scratch = tempfile.TemporaryDirectory(prefix="news-monitor-dry-") if dry_run else None
-    path = settings.storage_path
-    if scratch is not None:
-        notifier.dry_run = True
-        copy = Path(scratch.name) / "monitor.db"
-        if path.exists():  # the real database is read, never written
-            with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
-                source.backup(target)
-        path = copy
-    db = open_db(path)
-    try:
-        sync_feeds(db, settings.feeds, _utcnow())
-        report = asyncio.run(
-            run_cycle(
-                db, settings, watchlist=watchlist, notifier=notifier, clock=_utcnow, only_due=False
-            )
-        )
-    finally:
-        db.close()
+    held = contextlib.ExitStack()
+    if not dry_run:
+        held.enter_context(instance_lock(settings.storage_path))
+    with held:
+        watchlist, notifier = obj.watchlist(), obj.notifier()
+        scratch = tempfile.TemporaryDirectory(prefix="news-monitor-dry-") if dry_run else None
+        path = settings.storage_path
         if scratch is not None:
-            scratch.cleanup()
+            notifier.dry_run = True
+            copy = Path(scratch.name) / "monitor.db"
+            if path.exists():  # the real database is read, never written
+                with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+                    source.backup(target)
+            path = copy
+        db = open_db(path)
+        try:
+            sync_feeds(db, settings.feeds, _utcnow())
+            report = asyncio.run(
+                run_cycle(
+                    db,
+                    settings,
+                    watchlist=watchlist,
+                    notifier=notifier,
+                    clock=_utcnow,
+                    only_due=False,
+                )
+            )
+        finally:
+            db.close()
+            if scratch is not None:
+                scratch.cleanup()
     errors = [f for f in report.feeds if f.status == "error"]
     click.echo(
         f"feeds={len(report.feeds)} errors={len(errors)} "
@@ -317,14 +337,19 @@ def show(obj: Context, article_id: int, as_json: bool) -> None:
     click.echo(article["text"])
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True)
-@pass_context
-def feeds(obj: Context, as_json: bool) -> None:
-    """Feed health: last status, consecutive errors, next check."""
+@click.pass_context
+def feeds(ctx: click.Context, as_json: bool) -> None:
+    """Feed health (last status, consecutive errors, next check); `feeds add` and
+    `feeds discover` find a site's feeds."""
+    if ctx.invoked_subcommand is not None:
+        return
     from monitor.store.feeds import sync_feeds
     from monitor.store.review import feed_health
 
+    obj = ctx.find_object(Context)
+    assert obj is not None
     db = _open_existing(obj)
     sync_feeds(db, obj.settings.feeds, _utcnow())
     rows = feed_health(db)
@@ -337,6 +362,126 @@ def feeds(obj: Context, as_json: bool) -> None:
             f"{row['name']:<32.32} {status:<13} errors={row['error_count']:<3} "
             f"next={row['next_check_at'] or 'now'} {row['last_error'] or ''}"
         )
+
+
+def _discovered(obj: Context, url: str) -> list[Any]:
+    from monitor.fetch import Fetcher
+    from monitor.models import FetchResult
+    from monitor.sources.discover import discover
+
+    async def go() -> list[Any]:
+        async with Fetcher(obj.settings.fetch) as fetcher:
+
+            async def fetch(address: str) -> FetchResult:
+                trusted = address == url  # the user's own address; links found are checked
+                return await fetcher.fetch(address, on_behalf_of=None if trusted else url)
+
+            return await discover(url, fetch)
+
+    try:
+        return asyncio.run(go())
+    except MonitorError as exc:
+        raise click.ClickException(f"cannot read {url}: {exc}") from exc
+
+
+@feeds.command("discover")
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def feeds_discover(obj: Context, url: str, as_json: bool) -> None:
+    """The feeds a site offers (its page's feed links, else common feed paths), each checked."""
+    found = _discovered(obj, url)
+    if as_json:
+        _emit_json(
+            [{"url": f.url, "title": f.title, "kind": f.kind, "items": f.entries} for f in found]
+        )
+        return
+    if not found:
+        raise click.ClickException(f"no feed found at {url} (try a listing source; see README)")
+    for feed in found:
+        click.echo(f"{feed.kind:<5} {feed.entries:>4} items  {feed.url}  {feed.title}")
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="the source's name (default: the feed's title or the URL)")
+@click.option("--language", help="ISO 639-1 code: en, ru, hy, az ...")
+@click.option("--country", help="ISO 3166-1 alpha-2 code of the outlet")
+@click.option("--side", type=click.Choice(["armenian", "azerbaijani", "russian", "international"]))
+@click.option("--notes", help="reliability notes, shown with its alerts")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the TOML file to add it to (default: the config file)",
+)
+@pass_context
+def feeds_add(
+    obj: Context,
+    url: str,
+    name: str | None,
+    language: str | None,
+    country: str | None,
+    side: str | None,
+    notes: str | None,
+    target: Path | None,
+) -> None:
+    """Add a feed: the URL itself when it is one, else the first feed its site offers."""
+    from monitor.feedfile import append_feed, feed_table
+    from monitor.models import FeedSource
+
+    config = obj.config_path
+    if config is None or not config.exists():
+        raise click.ClickException("feeds add needs a config file (--config FILE)")
+    known = {f.url for f in obj.settings.feeds}
+    found = [f for f in _discovered(obj, url) if f.url not in known]
+    if not found:
+        raise click.ClickException(f"no new feed found at {url}")
+    chosen = found[0]
+    source = FeedSource(
+        name=name or chosen.title or chosen.url,
+        url=chosen.url,
+        interval_seconds=obj.settings.polling.interval,
+        language=language,
+        country=country,
+        side=side,
+        notes=notes or "",
+        checked=_utcnow().date().isoformat(),
+    )
+    target = target or config
+    try:
+        append_feed(config, target, feed_table(source))
+    except ConfigError as exc:
+        raise click.ClickException(f"not added, the config would not load: {exc}") from exc
+    click.echo(
+        f"added {source.name}: {source.url} ({chosen.kind}, {chosen.entries} items) to {target}"
+    )
+    if len(found) > 1:
+        click.echo("the site also offers: " + ", ".join(f.url for f in found[1:]))
+    click.echo("a running daemon picks it up on reload: systemctl reload news-monitor")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@pass_context
+def status(obj: Context, as_json: bool) -> None:
+    """Whether a daemon runs; feeds due and erroring, items, alerts outstanding, last cycle."""
+    from monitor.service import collect_status, open_for_status, status_lines
+
+    path = obj.settings.storage_path
+    db = open_for_status(path)
+    if db is None:
+        raise click.ClickException(f"no database at {path} yet: nothing has run")
+    try:
+        now = _utcnow()
+        current = collect_status(db, path, now)
+    finally:
+        db.close()
+    if as_json:
+        _emit_json([current.as_dict()])
+        return
+    for line in status_lines(current, now):
+        click.echo(line)
 
 
 _STATUSES = ("pending", "sent", "failed", "dead", "folded", "digest", "digested")

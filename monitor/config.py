@@ -7,6 +7,7 @@ in one go. Relative paths resolve against the folder of the file that names them
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -20,6 +21,8 @@ from monitor import paths
 from monitor.errors import ConfigError
 from monitor.models import SEVERITIES, FeedSource
 from monitor.routing import Route, check_digest
+from monitor.sources import KINDS
+from monitor.sources.listing import check_patterns, check_selector
 from monitor.templates import Templates, check_template
 
 T = TypeVar("T")
@@ -61,6 +64,12 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    metrics: tuple[str, int] | None = None  # (host, port) of /metrics and /healthz; None: off
+    metrics_allow_remote: bool = False  # serve metrics beyond loopback
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: Path | None
     storage_path: Path
@@ -69,6 +78,7 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     watchlist: tuple[Path, ...] | None = None  # gazetteer and watches files; None: shipped
     feeds: tuple[FeedSource, ...] = ()
+    service: ServiceSettings = field(default_factory=ServiceSettings)
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
@@ -341,8 +351,56 @@ def _string_list(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-_TOP = ("include_feeds", "storage", "polling", "fetch", "alerts", "watch", "feeds")
-_FEED_KEYS = ("name", "url", "interval", "language", "country", "side", "enabled")
+def _listen_address(value: object) -> tuple[str, int]:
+    """``"127.0.0.1:9187"``, ``"[::1]:9187"`` or ``"localhost:9187"`` -> (host, port)."""
+    text = _typed(str, 'an address such as "127.0.0.1:9187"')(value).strip()
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f'{text!r} is not an address; use e.g. "127.0.0.1:9187"')
+    return host, int(port)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _read_service(reader: _Reader, table: Mapping[str, Any]) -> ServiceSettings:
+    keys = ("service",)
+    reader.check_keys(table, ("metrics", "metrics_allow_remote"), keys)
+    allow = reader.get(table, "metrics_allow_remote", keys, _typed(bool, "true or false"), False)
+    metrics = reader.get(table, "metrics", keys, _listen_address, None)
+    if metrics is not None and not allow and not _is_loopback(metrics[0]):
+        reader.problem(
+            (*keys, "metrics"),
+            f"{metrics[0]} is not a loopback address; metrics and health are served to this "
+            "machine only unless metrics_allow_remote = true",
+        )
+        metrics = None
+    return ServiceSettings(metrics=metrics, metrics_allow_remote=allow)
+
+
+_TOP = ("include_feeds", "storage", "polling", "fetch", "alerts", "watch", "feeds", "service")
+_FEED_KEYS = (
+    "name",
+    "url",
+    "type",
+    "interval",
+    "language",
+    "country",
+    "side",
+    "enabled",
+    "selector",
+    "include",
+    "exclude",
+    "notes",
+    "checked",
+)
 
 
 def _read_feeds(
@@ -370,6 +428,15 @@ def _read_feeds(
             continue
         name = reader.get(item, "name", keys, _typed(str, "a string"), url.strip())
         side = reader.get(item, "side", keys, _choice(SIDES), None)
+        kind = reader.get(item, "type", keys, _choice(KINDS), "feed")
+        selector = reader.get(item, "selector", keys, _selector, "")
+        if kind == "listing" and not selector:
+            reader.problem(
+                (*keys, "selector"),
+                'a listing source needs the CSS selector of its links, e.g. ".news a"',
+            )
+        elif kind != "listing" and (selector or "include" in item or "exclude" in item):
+            reader.problem(keys, 'selector, include and exclude are for type = "listing" only')
         feeds.append(
             FeedSource(
                 name=name,
@@ -380,9 +447,23 @@ def _read_feeds(
                 language=reader.get(item, "language", keys, _typed(str, "a string"), None),
                 country=reader.get(item, "country", keys, _typed(str, "a string"), None),
                 side=side,
+                kind=kind,
+                selector=selector,
+                include=reader.get(item, "include", keys, _patterns, ()),
+                exclude=reader.get(item, "exclude", keys, _patterns, ()),
+                notes=reader.get(item, "notes", keys, _typed(str, "a string"), ""),
+                checked=reader.get(item, "checked", keys, _typed(str, "a string"), ""),
             )
         )
     return feeds
+
+
+def _selector(value: object) -> str:
+    return check_selector(_typed(str, "a string")(value).strip())
+
+
+def _patterns(value: object) -> tuple[str, ...]:
+    return check_patterns(_string_list(value))
 
 
 def _load_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -497,6 +578,7 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
             parts += chosen
         watchlist = tuple(parts)
 
+    service = _read_service(reader, reader.table(data, "service"))
     feeds = _read_feeds(reader, data, polling.interval)
     no_files: tuple[str, ...] = ()
     for included in reader.get(data, "include_feeds", (), _string_list, no_files):
@@ -524,4 +606,5 @@ def load_settings(path: Path | None, *, default_storage: Path | None = None) -> 
         alerts=alerts,
         watchlist=watchlist,
         feeds=tuple(feeds),
+        service=service,
     )

@@ -1,26 +1,48 @@
-"""HTTP fetching with httpx: conditional GET, a total deadline, a size cap, checked redirects,
-bounded concurrency overall and per host. The only module that talks HTTP to sources.
+"""HTTP fetching with httpx: conditional GET, one deadline per fetch, a size cap on the decoded
+body, checked redirects, Retry-After honoured per server, bounded concurrency overall and per
+server (host and port). The only module that talks HTTP to sources. Every connection goes
+through ``monitor.guard``, so the address actually connected to obeys ``monitor.policy``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
-import socket
+import ssl
+import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from monitor.config import FetchSettings
 from monitor.errors import AddressRefused, FetchError, RateLimited
+from monitor.guard import (
+    ConnectRefused,
+    GuardedTransport,
+    Resolver,
+    connect_policy,
+    system_resolve,
+)
 from monitor.models import FetchResult
-from monitor.policy import IPAddress, addresses_refusal, link_refusal, parse_host_address
+from monitor.policy import (
+    addresses_refusal,
+    link_refusal,
+    parse_host_address,
+    redirect_refusal,
+    same_server,
+    server_key,
+)
 
 _REDIRECTS = (301, 302, 303, 307, 308)
+_PERMANENT = (301, 308)
+_CHUNK = 64 * 1024
+_DEFAULT_HOLD = 60.0  # a 429/503 without Retry-After still spares the server for this long
+_MAX_HOLD = 86400.0
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -39,8 +61,58 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+class _Inflater:
+    """Content-Encoding gzip/deflate decoded with bounded output: a 1 GiB gzip bomb costs at
+    most the cap (httpx's own decoder inflates a whole network chunk at once, ~1000x its size)."""
+
+    def __init__(self, encoding: str, url: str) -> None:
+        self.url = url
+        self.encoding = encoding.strip().lower()
+        if self.encoding in ("gzip", "x-gzip"):
+            self._wbits = zlib.MAX_WBITS | 16
+        elif self.encoding == "deflate":
+            self._wbits = zlib.MAX_WBITS
+        elif self.encoding in ("", "identity"):
+            self._wbits = 0
+        else:
+            raise FetchError(url, f"unsupported Content-Encoding {encoding!r}")
+        self._inflate = zlib.decompressobj(self._wbits) if self._wbits else None
+        self._started = False
+        self._members = 0
+        self._ended = False
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """The bytes ``data`` decodes to, at most ``limit`` of them (more means: over the cap)."""
+        if self._inflate is None:
+            return data[:limit]
+        out = bytearray()
+        while data and len(out) < limit and not self._ended:
+            try:
+                out += self._inflate.decompress(data, limit - len(out))
+            except zlib.error as exc:
+                if self._members:  # junk after a complete member: ignored, as browsers do
+                    self._ended = True
+                    break
+                if not self._started and self._wbits == zlib.MAX_WBITS:
+                    self._wbits = -zlib.MAX_WBITS  # "deflate" sent raw, without zlib's header
+                    self._inflate = zlib.decompressobj(self._wbits)
+                    continue
+                raise FetchError(self.url, f"bad {self.encoding} body: {exc}") from exc
+            self._started = True
+            data = self._inflate.unconsumed_tail
+            if self._inflate.eof:  # gzip may carry several members, one after another
+                self._members += 1
+                data = self._inflate.unused_data
+                self._inflate = zlib.decompressobj(self._wbits)
+        return bytes(out)
+
+
 class Fetcher:
-    """One shared HTTP client for a cycle. Use as an async context manager."""
+    """One shared HTTP client for a cycle. Use as an async context manager.
+
+    ``resolve`` and ``ssl_context`` are for tests and special setups: the name resolver used
+    for both the policy check and the connection, and the TLS trust to use.
+    """
 
     def __init__(
         self,
@@ -49,19 +121,24 @@ class Fetcher:
         concurrency: int = 8,
         per_host: int = 2,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        resolve: Resolver = system_resolve,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.settings = settings
         self._overall = asyncio.Semaphore(concurrency)
         self._per_host_limit = per_host
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+        self._servers: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self._per_host_limit)
         )
+        self._held: dict[str, tuple[datetime, int]] = {}  # server -> (until, status)
         self._clock = clock
+        self._resolve = resolve
+        limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=20)
         self._client = httpx.AsyncClient(
+            transport=GuardedTransport(limits=limits, resolve=resolve, ssl_context=ssl_context),
             follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout),
-            headers={"User-Agent": settings.user_agent},
-            limits=httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=20),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
 
@@ -80,7 +157,8 @@ class Fetcher:
         on_behalf_of: str | None = None,
         accept: str = "*/*",
     ) -> FetchResult:
-        """GET ``url``. With ``on_behalf_of`` (the feed URL), the link policy applies to every hop.
+        """GET ``url``. With ``on_behalf_of`` (the feed URL), the link policy applies to every hop;
+        without it (a feed), to every redirect hop, measured from ``url``.
 
         Raises FetchError (or AddressRefused / RateLimited). 304 gives ``body=None``.
         """
@@ -89,72 +167,91 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        try:
-            async with asyncio.timeout(self.settings.timeout):
-                return await self._follow(url, headers, on_behalf_of)
-        except TimeoutError as exc:
-            raise FetchError(url, f"timed out after {self.settings.timeout:g}s") from exc
+        return await self._follow(url, headers, on_behalf_of)
 
     async def _follow(
         self, url: str, headers: dict[str, str], on_behalf_of: str | None
     ) -> FetchResult:
+        anchor = on_behalf_of or url
         current = url
-        for _hop in range(self.settings.max_redirects + 1):
-            if on_behalf_of is not None:
-                await self._check_link(current, on_behalf_of)
-            elif urlsplit(current).scheme.lower() not in ("http", "https"):
+        moved_to: str | None = None  # where the leading run of 301/308 redirects points
+        permanent = True
+        left = self.settings.timeout  # one deadline for all hops, lookups and the whole body
+        for hop in range(self.settings.max_redirects + 1):
+            trusted = on_behalf_of is None and hop == 0  # the configured feed URL itself
+            if trusted and urlsplit(current).scheme.lower() not in ("http", "https"):
                 raise AddressRefused(current, "only http and https URLs are fetched")
-            host = urlsplit(current).hostname or ""
-            async with self._overall, self._hosts[host]:
-                result = await self._get_once(url, current, headers)
-            if isinstance(result, FetchResult):
-                return result
-            current = result
+            check = None if trusted or same_server(current, anchor) else addresses_refusal
+            # Waiting for a free slot is our own queue, not the server's time: the clock runs
+            # only while this request holds one.
+            async with self._servers[server_key(current)], self._overall:
+                started = time.monotonic()
+                try:
+                    async with asyncio.timeout(left):
+                        if not trusted:
+                            await self._check_link(current, anchor)
+                        self._check_hold(current)
+                        with connect_policy(check):
+                            outcome = await self._get_once(url, current, headers)
+                except TimeoutError as exc:
+                    raise FetchError(url, f"timed out after {self.settings.timeout:g}s") from exc
+                left -= time.monotonic() - started
+            if isinstance(outcome, FetchResult):
+                return replace(outcome, moved_to=moved_to)
+            status, target = outcome
+            refusal = redirect_refusal(current, target)
+            if refusal:
+                raise AddressRefused(target, refusal)
+            permanent = permanent and status in _PERMANENT
+            moved_to = target if permanent else moved_to
+            current = target
             headers = {k: v for k, v in headers.items() if k == "Accept"}
         raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
 
     async def _get_once(
         self, original: str, current: str, headers: dict[str, str]
-    ) -> FetchResult | str:
-        """One request. Returns the result, or the next URL for a redirect."""
+    ) -> FetchResult | tuple[int, str]:
+        """One request. Returns the result, or (status, next URL) for a redirect."""
         try:
             async with self._client.stream("GET", current, headers=headers) as response:
                 status = response.status_code
                 if status in _REDIRECTS and "location" in response.headers:
-                    return urljoin(current, response.headers["location"])
+                    return status, urljoin(current, response.headers["location"])
                 if status == 304:
                     return self._result(original, current, response, None)
                 if status in (429, 503):
                     wait = parse_retry_after(response.headers.get("retry-after"), self._clock())
+                    self._hold(current, status, wait)
                     raise RateLimited(current, status, wait)
                 if status >= 400:
                     raise FetchError(current, f"HTTP {status}", status=status)
                 body = await self._read_capped(current, response)
                 return self._result(original, current, response, body)
+        except ConnectRefused as exc:
+            raise AddressRefused(current, exc.reason) from exc
         except httpx.TimeoutException as exc:
             raise FetchError(current, f"timed out ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise FetchError(current, f"network error: {reason}") from exc
+            raise FetchError(current, _network_reason(exc)) from exc
 
     async def _read_capped(self, url: str, response: httpx.Response) -> bytes:
         cap = self.settings.max_bytes
-        declared = response.headers.get("content-length", "")
+        declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > cap:
             raise FetchError(url, f"body of {int(declared)} bytes exceeds the {cap}-byte cap")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
+        inflater = _Inflater(response.headers.get("content-encoding", ""), url)
+        body = bytearray()
+        async for chunk in response.aiter_raw(_CHUNK):
+            body += inflater.decode(chunk, cap + 1 - len(body))
+            if len(body) > cap:
                 raise FetchError(url, f"body exceeds the {cap}-byte cap")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return bytes(body)
 
     def _result(
         self, original: str, final: str, response: httpx.Response, body: bytes | None
     ) -> FetchResult:
         headers = {k.lower(): v for k, v in response.headers.items()}
+        headers.pop("content-encoding", None)  # the body handed on is decoded
         return FetchResult(
             url=original,
             final_url=final,
@@ -166,30 +263,39 @@ class Fetcher:
             retry_after=parse_retry_after(headers.get("retry-after"), self._clock()),
         )
 
+    def _hold(self, url: str, status: int, wait: float | None) -> None:
+        """Spare the server that said 429/503 for the rest of this fetcher's life (or until)."""
+        seconds = min(_MAX_HOLD, _DEFAULT_HOLD if wait is None else wait)
+        self._held[server_key(url)] = (self._clock() + timedelta(seconds=seconds), status)
+
+    def _check_hold(self, url: str) -> None:
+        held = self._held.get(server_key(url))
+        if held is None:
+            return
+        until, status = held
+        left = (until - self._clock()).total_seconds()
+        if left > 0:
+            raise RateLimited(url, status, left)
+
     async def _check_link(self, url: str, feed_url: str) -> None:
         refusal = link_refusal(url, feed_url)
         if refusal:
             raise AddressRefused(url, refusal)
         parts = urlsplit(url)
         host = parts.hostname or ""
-        if parts.hostname == urlsplit(feed_url).hostname or parse_host_address(host):
+        if same_server(url, feed_url) or parse_host_address(host):
             return
-        addresses = await _resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
-        refusal = addresses_refusal(addresses)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        refusal = addresses_refusal(await self._resolve(host, port))
         if refusal:
             raise AddressRefused(url, refusal)
 
 
-async def _resolve(host: str, port: int) -> list[IPAddress]:
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return []
-    found: list[IPAddress] = []
-    for _family, _type, _proto, _name, sockaddr in infos:
-        try:
-            found.append(ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0]))
-        except ValueError:
-            continue
-    return found
+def _network_reason(exc: httpx.HTTPError) -> str:
+    """A line for the feed row: TLS failures say so (they are never retried unverified)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS error: {getattr(cause, 'reason', None) or cause}"
+        cause = cause.__cause__ or cause.__context__
+    return f"network error: {exc or type(exc).__name__}"

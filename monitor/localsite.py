@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import Self
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a burst of connections must not lose SYNs (retried after 1 s)
+    daemon_threads = True
+
+
 @dataclass
 class Resource:
     body: bytes
@@ -55,6 +60,7 @@ class LocalSite:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two sends: no 40 ms stall
 
             def do_GET(self) -> None:
                 try:
@@ -77,8 +83,7 @@ class LocalSite:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

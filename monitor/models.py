@@ -38,6 +38,12 @@ class FeedSource:
     language: str | None = None
     country: str | None = None
     side: str | None = None
+    kind: str = "feed"  # feed, search, listing, sitemap (monitor/sources)
+    selector: str = ""  # listing: CSS selector of the article links
+    include: tuple[str, ...] = ()  # listing: regular expressions a link must match (any)
+    exclude: tuple[str, ...] = ()  # listing: regular expressions a link must not match
+    notes: str = ""  # reliability notes, shown in alerts and the review
+    checked: str = ""  # when the source was last checked against its live server
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     retry_after: float | None = None
+    moved_to: str | None = None  # where a leading run of 301/308 redirects pointed
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """Which URLs the monitor may fetch on a feed's behalf. Pure decisions, no network.
 
 Feed URLs come from the user's config and may point anywhere (loopback included). Article links
-come from feeds the user does not control, so they are fetched only when they are http(s) and
-either stay on the feed's own host or resolve to public addresses only. Otherwise a hostile feed
-could make the monitor read from the machine's own services or the cloud metadata endpoint.
+and redirects come from servers the user does not control, so they are fetched only when they are
+http(s) and either stay on the feed's own server (host and port) or resolve to public addresses
+only. Otherwise a hostile feed could make the monitor read from the machine's own services or the
+cloud metadata endpoint. The address is checked again when the connection is made
+(``monitor.guard``), so a name that resolves differently the second time gains nothing.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def link_refusal(url: str, feed_url: str) -> str | None:
         return f"scheme {parts.scheme or '(none)'!r} is not fetched"
     if not parts.hostname:
         return "no host"
-    if same_host(url, feed_url):
+    if same_server(url, feed_url):
         return None
     literal = parse_host_address(parts.hostname)
     if literal is not None and not is_public_address(literal):
@@ -91,9 +93,32 @@ def link_refusal(url: str, feed_url: str) -> str | None:
     return None
 
 
-def same_host(url: str, other: str) -> bool:
-    a, b = urlsplit(url), urlsplit(other)
-    return bool(a.hostname) and a.hostname == b.hostname
+def server_key(url: str) -> str:
+    """``host:port`` of a URL, the port spelled out: one server (the unit of trust and of
+    rate limits)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = 443 if parts.scheme.lower() == "https" else 80
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def same_server(url: str, other: str) -> bool:
+    """Same host and port: a loopback feed on :8080 may link to its own pages, not to :6379."""
+    return bool(urlsplit(url).hostname) and server_key(url) == server_key(other)
+
+
+def redirect_refusal(current: str, target: str) -> str | None:
+    """Why a redirect from ``current`` to ``target`` must not be followed, or None."""
+    scheme = urlsplit(target).scheme.lower()
+    if scheme not in ("http", "https"):
+        return f"redirect to scheme {scheme or '(none)'!r}"
+    if urlsplit(current).scheme.lower() == "https" and scheme == "http":
+        return "redirect from https to http (a downgrade)"
+    return None
 
 
 def addresses_refusal(addresses: Iterable[IPAddress]) -> str | None:

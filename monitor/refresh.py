@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -36,8 +37,9 @@ from monitor.identity import canonical_url, content_hash, page_canonical
 from monitor.language import guess_language
 from monitor.match import Watchlist, match_article
 from monitor.models import AlertDraft, Article, Entry, FetchResult, Item, severity_at_least
-from monitor.parse import parse_feed
+from monitor.parse import believable
 from monitor.schedule import next_check
+from monitor.sources import ACCEPT, read_entries
 from monitor.store import articles as article_store
 from monitor.store import feeds as feed_store
 from monitor.store import stories, versions
@@ -45,11 +47,6 @@ from monitor.store.feeds import FeedState
 from monitor.store.stories import Source
 
 log = logging.getLogger(__name__)
-
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
-    "text/xml;q=0.9, */*;q=0.5"
-)
 
 
 class PageFetcher(Protocol):
@@ -105,27 +102,71 @@ def _feed_article(entry: Entry, language: str | None) -> Article:
     )
 
 
+class Pages:
+    """A cycle's pages: each fetched and extracted once, however many feeds link to it (the
+    same wire story on thirty feeds is one request). Holds the extracted text, not the bytes."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[tuple[str, str], asyncio.Task[_Page | None]] = {}
+
+    async def read(
+        self, url: str, *, fetcher: PageFetcher, on_behalf_of: str, feed: str, report: FeedReport
+    ) -> _Page | None:
+        key = (canonical_url(url), urlsplit(on_behalf_of).netloc)  # the link policy's view
+        task = self._tasks.get(key)
+        if task is None:
+            task = asyncio.ensure_future(_read_page(url, fetcher, on_behalf_of, feed))
+            self._tasks[key] = task
+            report.pages_fetched += 1
+        return await asyncio.shield(task)
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    address: str  # where the page says it lives (rel=canonical, or after redirects)
+    extracted: Article | None
+
+
+async def _read_page(url: str, fetcher: PageFetcher, on_behalf_of: str, feed: str) -> _Page | None:
+    try:
+        page = await fetcher.fetch(url, on_behalf_of=on_behalf_of, accept="text/html")
+    except SourceError as exc:
+        log.info("page feed=%s url=%s skipped=%s", feed, url, exc.reason)
+        return None
+    if page.body is None:
+        return None
+    head = page.body[:300_000].decode("utf-8", errors="replace")
+    address = page_canonical(head, page.final_url) or canonical_url(page.final_url)
+    extracted = await asyncio.to_thread(extract_article, page.body, url=page.final_url)
+    if extracted is None:
+        log.info("page feed=%s url=%s extracted=none using=feed-text", feed, url)
+    return _Page(address, extracted)
+
+
 async def _article_for(
-    entry: Entry, state: FeedState, fetcher: PageFetcher, settings: Settings, report: FeedReport
+    entry: Entry,
+    state: FeedState,
+    fetcher: PageFetcher,
+    settings: Settings,
+    report: FeedReport,
+    pages: Pages,
 ) -> Article:
     """The page's extracted text, or the feed's own text when the page cannot give one."""
     fallback = _feed_article(entry, state.source.language)
     if not entry.url or not settings.fetch.fetch_articles:
         return fallback
-    try:
-        page = await fetcher.fetch(entry.url, on_behalf_of=state.source.url, accept="text/html")
-    except SourceError as exc:
-        log.info("page feed=%s url=%s skipped=%s", state.source.name, entry.url, exc.reason)
+    page = await pages.read(
+        entry.url,
+        fetcher=fetcher,
+        on_behalf_of=state.polled_url,
+        feed=state.source.name,
+        report=report,
+    )
+    if page is None:
         return fallback
-    report.pages_fetched += 1
-    if page.body is None:
-        return fallback
-    head = page.body[:300_000].decode("utf-8", errors="replace")
-    address = page_canonical(head, page.final_url) or canonical_url(page.final_url)
-    extracted = await asyncio.to_thread(extract_article, page.body, url=page.final_url)
+    extracted = page.extracted
     if extracted is None:
-        log.info("page feed=%s url=%s extracted=none using=feed-text", state.source.name, entry.url)
-        return replace(fallback, canonical_url=address)
+        return replace(fallback, canonical_url=page.address)
     return Article(
         url=entry.url,
         title=extracted.title or entry.title,
@@ -137,7 +178,7 @@ async def _article_for(
         author=extracted.author or entry.author,
         site=extracted.site,
         source="page",
-        canonical_url=address,
+        canonical_url=page.address,
     )
 
 
@@ -150,13 +191,14 @@ async def _item_for(
     watchlist: Watchlist,
     settings: Settings,
     report: FeedReport,
+    pages: Pages,
 ) -> Item:
     canonical = canonical_url(entry.url) if entry.url else None
     known = article_store.article_for_url(db, canonical) if canonical else None
     if known is not None:
         article = _feed_article(entry, state.source.language)  # stored already: no refetch
     else:
-        article = await _article_for(entry, state, fetcher, settings, report)
+        article = await _article_for(entry, state, fetcher, settings, report, pages)
         if article.canonical_url and article.canonical_url != canonical:
             # The page says where it really lives (rel=canonical, or an aggregator's redirect).
             canonical = article.canonical_url
@@ -191,26 +233,48 @@ async def refresh_feed(
     notifier: Notifier,
     settings: Settings,
     now: datetime,
+    pages: Pages | None = None,
 ) -> FeedReport:
-    """Poll one feed and store what is new. Source failures are recorded, never raised."""
+    """Poll one feed and store what is new. Source failures are recorded, never raised.
+    ``pages``: the cycle's pages, shared between feeds; by default this feed's own."""
+    pages = pages if pages is not None else Pages()
     source = state.source
     report = FeedReport(name=source.name, url=source.url, status="ok")
     try:
         result = await fetcher.fetch(
-            source.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
+            state.polled_url,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            accept=ACCEPT[source.kind],
         )
         if result.body is None:
             report.status = "not-modified"
-            _record(db, state, report, now, settings, http_status=result.status)
+            _record(
+                db,
+                state,
+                report,
+                now,
+                settings,
+                http_status=result.status,
+                moved_to=result.moved_to,
+            )
             return report
-        entries = parse_feed(result.body, url=result.final_url, headers=result.headers)
+        # Parsing is pure Python (seconds for a big feed): off the event loop, so the other
+        # feeds' requests and deadlines go on meanwhile.
+        entries = await asyncio.to_thread(
+            read_entries, source, result.body, url=result.final_url, headers=result.headers
+        )
     except SourceError as exc:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        if retry_after:  # the server asked for a pause: its other feeds wait too
+            until = now + timedelta(seconds=min(retry_after, 86400.0))
+            feed_store.hold_server(db, exc.url, until)
         report.status, report.error = "error", exc.reason
         status = getattr(exc, "status", None)
         _record(db, state, report, now, settings, http_status=status, retry_after=retry_after)
         return report
 
+    entries = [replace(e, published=believable(e.published, now)) for e in entries]
     report.entries = len(entries)
     known = article_store.known_entries(db, state.id, (e.key for e in entries))
     fresh = list({e.key: e for e in entries if e.key not in known}.values())
@@ -231,6 +295,7 @@ async def refresh_feed(
                 watchlist=watchlist,
                 settings=settings,
                 report=report,
+                pages=pages,
             )
             for e in fresh
         )
@@ -241,7 +306,7 @@ async def refresh_feed(
             return None
         if not severity_at_least(item.verdict.severity, settings.alerts.min_severity):
             return None
-        return render_alert(item, feed_name=source.name, side=source.side)
+        return render_alert(item, feed_name=source.name, side=source.side, notes=source.notes)
 
     def corroborate(story_id: int, sources: list[Source]) -> AlertDraft | None:
         needed = settings.alerts.corroboration
@@ -279,6 +344,7 @@ async def refresh_feed(
         report=report,
         notifier=notifier,
         now=now,
+        pages=pages,
     )
     report.new_entries = len(saved)
     report.new_articles = sum(1 for s in saved if s.new_article)
@@ -304,6 +370,7 @@ async def refresh_feed(
         http_status=result.status,
         etag=result.etag,
         last_modified=result.last_modified,
+        moved_to=result.moved_to,
     )
     return report
 
@@ -319,6 +386,7 @@ async def _update_revised(
     report: FeedReport,
     notifier: Notifier,
     now: datetime,
+    pages: Pages,
 ) -> int:
     """Re-read the pages of re-issued items; a changed one becomes a new version."""
     source = state.source
@@ -326,10 +394,12 @@ async def _update_revised(
     def draft(item: Item, _article_id: int, changes: str) -> AlertDraft | None:
         if not severity_at_least(item.verdict.severity, settings.alerts.min_severity):
             return None
-        return render_update(item, feed_name=source.name, side=source.side, changes=changes)
+        return render_update(
+            item, feed_name=source.name, side=source.side, changes=changes, notes=source.notes
+        )
 
     articles = await asyncio.gather(
-        *(_article_for(entry, state, fetcher, settings, report) for entry, _ in revised)
+        *(_article_for(entry, state, fetcher, settings, report, pages) for entry, _ in revised)
     )
     count = 0
     for (entry, seen), article in zip(revised, articles, strict=True):
@@ -370,6 +440,7 @@ def _record(
     retry_after: float | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
+    moved_to: str | None = None,
 ) -> None:
     errors = state.error_count + 1 if report.status == "error" else 0
     when = next_check(
@@ -381,6 +452,8 @@ def _record(
         retry_after=retry_after,
         max_backoff=settings.polling.max_backoff,
     )
+    if retry_after:  # the spread may only add to what the server asked for, never take away
+        when = max(when, now + timedelta(seconds=min(retry_after, 86400.0)))
     feed_store.record_poll(
         db,
         state.id,
@@ -392,6 +465,7 @@ def _record(
         etag=etag,
         last_modified=last_modified,
         new_entries=report.new_entries,
+        moved_to=moved_to,
     )
     if report.status == "error":
         log.warning(
@@ -428,6 +502,7 @@ async def run_cycle(
     states = feed_store.active_feeds(db, due_at=now if only_due else None)
     report = CycleReport()
     limit = asyncio.Semaphore(settings.polling.concurrency)
+    pages = Pages()
     async with Fetcher(
         settings.fetch,
         concurrency=settings.polling.concurrency,
@@ -446,6 +521,7 @@ async def run_cycle(
                         notifier=notifier,
                         settings=settings,
                         now=clock(),
+                        pages=pages,
                     )
                 except sqlite3.Error as exc:
                     reason = f"database error while storing {state.source.url}: {exc}"

@@ -26,6 +26,7 @@ LINE_FIELDS = (
     "key_sentence",
     "what_changed",
     "story",
+    "about_the_source",
 )
 FIELDS = ("subject", "title", "severity", "lines", "link", "url", "alert_id", *LINE_FIELDS)
 

@@ -47,6 +47,9 @@ def test_database_is_wal_with_busy_timeout_and_migrates_once(tmp_path: Path) -> 
         "m005_versions",
         "m006_incidents",
         "m007_alert_payload",
+        "m008_service_state",
+        "m009_source_kinds",
+        "m010_feed_moves",
     ]
     assert {"feeds", "entries", "articles", "matches", "firings", "alerts", "deliveries"} <= set(
         again.table_names()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -281,6 +283,63 @@ def m007_alert_payload(db: Database) -> None:
     db.table("alerts").add_column("payload", str)
 
 
+@migrations()
+def m008_service_state(db: Database) -> None:
+    """What the daemon says about itself (``service.py``): its last cycle, when it started."""
+    db.table("service_state").create(
+        {"key": str, "value": str, "updated_at": str}, pk="key", not_null={"key"}
+    )
+
+
+@migrations()
+def m009_source_kinds(db: Database) -> None:
+    """Sources other than feeds (``monitor/sources``) and what the user knows of each."""
+    feeds = db.table("feeds")
+    feeds.add_column("kind", str, not_null_default="feed")
+    for column in ("selector", "include", "exclude", "notes", "checked"):
+        feeds.add_column(column, str)
+
+
+@migrations()
+def m010_feed_moves(db: Database) -> None:
+    """Feeds that moved (301/308): the URL polled once the move is stable, and its tally;
+    and until when their server asked for a pause (Retry-After)."""
+    feeds = db.table("feeds")
+    feeds.add_column("fetch_url", str)
+    feeds.add_column("moved_to", str)
+    feeds.add_column("moved_seen", int, not_null_default=0)
+    feeds.add_column("held_until", str)
+
+
+class WriterDatabase(Database):
+    """A sqlite-utils Database whose outermost ``atomic()`` begins IMMEDIATE.
+
+    sqlite-utils begins a deferred transaction: one that reads and then writes while another
+    connection (a CLI command beside the daemon) has committed meanwhile cannot upgrade its
+    snapshot, and SQLite fails it at once with "database is locked", whatever the busy timeout.
+    Taking the write lock at BEGIN makes the second writer wait its turn instead. Nested blocks
+    stay savepoints; readers are never blocked (WAL).
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 def open_db(path: Path) -> Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     try:
@@ -290,7 +349,7 @@ def open_db(path: Path) -> Database:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        db = Database(conn)
+        db = WriterDatabase(conn)
         migrations.apply(db)
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from exc
