@@ -40,6 +40,7 @@ from monitor.service import collect_status, record_state
 from monitor.store import checkpoint, open_db
 from monitor.store.feeds import sync_feeds
 from monitor.store.timefmt import iso
+from monitor.workers import Extractors
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class Daemon:
         self.settings = settings
         self.watchlist = watchlist
         self.notifier = notifier
+        self.extractors = Extractors()  # worker processes, started at the first page to read
         self.clock = clock
         self.db: Database | None = None
         self._current: asyncio.Task[object] | None = None
@@ -124,10 +126,17 @@ class Daemon:
                     watchlist=self.watchlist,
                     notifier=self.notifier,
                     clock=self.clock,
+                    extractors=self.extractors,
                 )
                 self._finished(report, time.monotonic() - started)
         except StoreError as exc:
             log.error("cycle aborted: %s", exc)
+        except asyncio.CancelledError:
+            if not self._stop.is_set():
+                raise
+            # Stopping: the cycle was cancelled on purpose (every write is a transaction, so
+            # nothing is half-written). The job ends here rather than reporting a failure.
+            log.info("cycle cancelled: stopping")
         finally:
             self._current = None
 
@@ -306,6 +315,7 @@ class Daemon:
                 loop.remove_signal_handler(sig)
             if metrics is not None:
                 await metrics.close()
+            self.extractors.close()
             checkpoint(self.db)
             self.db.close()
         log.info("stopped after %d cycles", self.cycles)

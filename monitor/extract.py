@@ -13,11 +13,14 @@ import logging
 import re
 import threading
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import lxml.etree
+import lxml.html
 import trafilatura
 
 from monitor.models import Article
+from monitor.pagemeta import page_meta
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +51,21 @@ def refusal(html: bytes) -> str | None:
     """Why a page is not worth extracting (too big, nested too deep), or None."""
     if len(html) > MAX_PAGE_BYTES:
         return f"page of {len(html)} bytes is over {MAX_PAGE_BYTES}"
-    parser = lxml.etree.HTMLParser(collect_ids=False, huge_tree=False)
+    tree = _tree(html)
+    return _too_deep(tree) if tree is not None else None
+
+
+def _tree(html: bytes) -> lxml.html.HtmlElement | None:
+    """The page parsed the way trafilatura parses it (its own loader), or None."""
     try:
-        root = lxml.etree.fromstring(html, parser)
-    except (lxml.etree.LxmlError, ValueError):
-        return None  # trafilatura has its own ways with broken markup
-    if root is None:
+        return trafilatura.load_html(html)
+    except Exception:  # trafilatura's loader raises assorted lxml/decoding errors on bad bytes
         return None
+
+
+def _too_deep(tree: lxml.html.HtmlElement) -> str | None:
     depth = deepest = 0
-    for event, _element in lxml.etree.iterwalk(root, events=("start", "end")):
+    for event, _element in lxml.etree.iterwalk(tree, events=("start", "end")):
         depth += 1 if event == "start" else -1
         deepest = max(deepest, depth)
         if deepest > MAX_DEPTH:
@@ -65,15 +74,27 @@ def refusal(html: bytes) -> str | None:
 
 
 def extract_article(html: bytes, *, url: str) -> Article | None:
-    """The main text and metadata of a page, or None when nothing article-like is found."""
+    """The main text and metadata of a page, or None when nothing article-like is found.
+    The page is parsed once: the tree checked for depth is the tree trafilatura reads."""
     with _SLOTS:
-        refused = refusal(html)
+        refused = (
+            f"page of {len(html)} bytes is over {MAX_PAGE_BYTES}"
+            if len(html) > MAX_PAGE_BYTES
+            else None
+        )
+        tree = _tree(html) if refused is None else None
+        if tree is not None:
+            refused = _too_deep(tree)
         if refused:
             log.info("extract url=%s refused=%r", url, refused)
             return None
+        if tree is None:
+            return None
+        meta = page_meta(tree)  # before trafilatura, which prunes the tree as it reads
+        search = not meta.title or meta.published is None  # trafilatura's slower search
         try:
             doc = trafilatura.bare_extraction(
-                html, url=url, with_metadata=True, include_comments=False, include_tables=False
+                tree, url=url, with_metadata=search, include_comments=False, include_tables=False
             )
         except Exception as exc:  # trafilatura raises assorted lxml/parser errors on bad markup
             log.info("extract url=%s error=%s", url, type(exc).__name__)
@@ -85,11 +106,11 @@ def extract_article(html: bytes, *, url: str) -> Article | None:
         return None
     return Article(
         url=url,
-        title=(doc.title or "").strip(),
+        title=(meta.title or doc.title or "").strip(),
         text=text,
         language=(doc.language or None) or _page_language(html),
-        published=_date(doc.date),
-        author=doc.author or None,
-        site=doc.sitename or doc.hostname or None,
+        published=meta.published or _date(doc.date),
+        author=meta.author or doc.author or None,
+        site=meta.site or doc.sitename or doc.hostname or urlsplit(url).hostname or None,
         source="page",
     )

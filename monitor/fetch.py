@@ -7,12 +7,13 @@ through ``monitor.guard``, so the address actually connected to obeys ``monitor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import ssl
 import time
 import zlib
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
@@ -39,6 +40,7 @@ from monitor.policy import (
 )
 
 _REDIRECTS = (301, 302, 303, 307, 308)
+_KEPT_SERVERS = 64  # servers whose connections are kept between requests
 _PERMANENT = (301, 308)
 _CHUNK = 64 * 1024
 _DEFAULT_HOLD = 60.0  # a 429/503 without Retry-After still spares the server for this long
@@ -133,20 +135,58 @@ class Fetcher:
         self._held: dict[str, tuple[datetime, int]] = {}  # server -> (until, status)
         self._clock = clock
         self._resolve = resolve
-        limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=20)
-        self._client = httpx.AsyncClient(
-            transport=GuardedTransport(limits=limits, resolve=resolve, ssl_context=ssl_context),
+        # One small connection pool per server, the most recently used ``_KEPT_SERVERS`` kept:
+        # connections to a server are reused for its pages, and no pool grows large (httpcore
+        # checks every kept connection, a poll() each, on every request it places).
+        self._clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()
+        # One TLS context for all of them (loading the CA store takes ~15 ms each time).
+        context = ssl_context or httpx.create_ssl_context(trust_env=False)
+        self._client_settings = (per_host, resolve, context)
+        self._busy: Counter[str] = Counter()  # requests in flight per server's client
+
+    def _make_client(self) -> httpx.AsyncClient:
+        per_host, resolve, ssl_context = self._client_settings
+        return httpx.AsyncClient(
+            transport=GuardedTransport(
+                limits=httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host),
+                resolve=resolve,
+                ssl_context=ssl_context,
+            ),
             follow_redirects=False,
-            timeout=httpx.Timeout(settings.timeout),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(self.settings.timeout),
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
+
+    @contextlib.asynccontextmanager
+    async def _client_for(self, url: str) -> AsyncIterator[httpx.AsyncClient]:
+        key = server_key(url)
+        client = self._clients.pop(key, None) or self._make_client()
+        self._clients[key] = client  # most recently used last
+        self._busy[key] += 1
+        try:
+            yield client
+        finally:
+            self._busy[key] -= 1
+            await self._trim()
+
+    async def _trim(self) -> None:
+        """Close the least recently used idle servers' pools beyond ``_KEPT_SERVERS``."""
+        for key in list(self._clients):
+            if len(self._clients) <= _KEPT_SERVERS:
+                break
+            if not self._busy[key]:
+                del self._busy[key]
+                await self._clients.pop(key).aclose()
 
     async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._client.aclose()
+        clients = list(self._clients.values())
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
 
     async def fetch(
         self,
@@ -213,7 +253,10 @@ class Fetcher:
     ) -> FetchResult | tuple[int, str]:
         """One request. Returns the result, or (status, next URL) for a redirect."""
         try:
-            async with self._client.stream("GET", current, headers=headers) as response:
+            async with (
+                self._client_for(current) as client,
+                client.stream("GET", current, headers=headers) as response,
+            ):
                 status = response.status_code
                 if status in _REDIRECTS and "location" in response.headers:
                     return status, urljoin(current, response.headers["location"])

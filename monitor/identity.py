@@ -100,12 +100,16 @@ _META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+
+
 def page_canonical(html: str, base_url: str) -> str | None:
     """The page's own statement of its address: ``<link rel=canonical>``, else ``og:url``.
 
     Only an absolute or relative http(s) URL counts; it is resolved against ``base_url``.
     """
-    head = html[: html.lower().find("</head>") if "</head>" in html.lower() else 200_000]
+    end = _HEAD_END.search(html, 0, 300_000)
+    head = html[: end.start() if end else 200_000]
     found = None
     for tag in _LINK_TAG.findall(head):
         attrs = _attrs(tag)

@@ -45,6 +45,7 @@ from monitor.store import feeds as feed_store
 from monitor.store import stories, versions
 from monitor.store.feeds import FeedState
 from monitor.store.stories import Source
+from monitor.workers import Extractors
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +105,13 @@ def _feed_article(entry: Entry, language: str | None) -> Article:
 
 class Pages:
     """A cycle's pages: each fetched and extracted once, however many feeds link to it (the
-    same wire story on thirty feeds is one request). Holds the extracted text, not the bytes."""
+    same wire story on thirty feeds is one request). Holds the extracted text, not the bytes;
+    at most ``in_flight`` pages are between their request and the end of their extraction."""
 
-    def __init__(self) -> None:
+    def __init__(self, extractors: Extractors | None = None, *, in_flight: int = 16) -> None:
         self._tasks: dict[tuple[str, str], asyncio.Task[_Page | None]] = {}
+        self._extractors = extractors  # None: extract in a thread (one core)
+        self._in_flight = asyncio.Semaphore(in_flight)
 
     async def read(
         self, url: str, *, fetcher: PageFetcher, on_behalf_of: str, feed: str, report: FeedReport
@@ -115,32 +119,38 @@ class Pages:
         key = (canonical_url(url), urlsplit(on_behalf_of).netloc)  # the link policy's view
         task = self._tasks.get(key)
         if task is None:
-            task = asyncio.ensure_future(_read_page(url, fetcher, on_behalf_of, feed))
+            task = asyncio.ensure_future(self._read(url, fetcher, on_behalf_of, feed))
             self._tasks[key] = task
             report.pages_fetched += 1
         return await asyncio.shield(task)
+
+    async def _read(
+        self, url: str, fetcher: PageFetcher, on_behalf_of: str, feed: str
+    ) -> _Page | None:
+        async with self._in_flight:
+            try:
+                page = await fetcher.fetch(url, on_behalf_of=on_behalf_of, accept="text/html")
+            except SourceError as exc:
+                log.info("page feed=%s url=%s skipped=%s", feed, url, exc.reason)
+                return None
+            if page.body is None:
+                return None
+            head = page.body[:300_000].decode("utf-8", errors="replace")
+            address = page_canonical(head, page.final_url) or canonical_url(page.final_url)
+            if self._extractors is not None:
+                extracted = await self._extractors.extract(page.body, url=page.final_url)
+            else:
+                extracted = await asyncio.to_thread(extract_article, page.body, url=page.final_url)
+        if extracted is None:
+            log.info("page feed=%s url=%s extracted=none using=feed-text", feed, url)
+        return _Page(address, page.final_url, extracted)
 
 
 @dataclass(frozen=True, slots=True)
 class _Page:
     address: str  # where the page says it lives (rel=canonical, or after redirects)
+    final_url: str  # where its redirects led (an aggregator's link: the publisher's page)
     extracted: Article | None
-
-
-async def _read_page(url: str, fetcher: PageFetcher, on_behalf_of: str, feed: str) -> _Page | None:
-    try:
-        page = await fetcher.fetch(url, on_behalf_of=on_behalf_of, accept="text/html")
-    except SourceError as exc:
-        log.info("page feed=%s url=%s skipped=%s", feed, url, exc.reason)
-        return None
-    if page.body is None:
-        return None
-    head = page.body[:300_000].decode("utf-8", errors="replace")
-    address = page_canonical(head, page.final_url) or canonical_url(page.final_url)
-    extracted = await asyncio.to_thread(extract_article, page.body, url=page.final_url)
-    if extracted is None:
-        log.info("page feed=%s url=%s extracted=none using=feed-text", feed, url)
-    return _Page(address, extracted)
 
 
 async def _article_for(
@@ -166,9 +176,9 @@ async def _article_for(
         return fallback
     extracted = page.extracted
     if extracted is None:
-        return replace(fallback, canonical_url=page.address)
+        return replace(fallback, url=page.final_url, canonical_url=page.address)
     return Article(
-        url=entry.url,
+        url=page.final_url,
         title=extracted.title or entry.title,
         text=extracted.text,
         language=extracted.language
@@ -496,13 +506,36 @@ async def run_cycle(
     notifier: Notifier,
     clock: Callable[[], datetime],
     only_due: bool = True,
+    extractors: Extractors | None = None,
 ) -> CycleReport:
-    """One pass: refresh the feeds (all, or those due), then deliver pending alerts."""
+    """One pass: refresh the feeds (all, or those due), then deliver pending alerts.
+
+    ``extractors``: the worker processes that extract article pages (a daemon keeps one pool
+    for its life); by default the cycle starts its own, if it has pages to read, and stops it.
+    """
+    own = extractors is None
+    workers = extractors if extractors is not None else Extractors()
+    try:
+        return await _cycle(db, settings, watchlist, notifier, clock, only_due, workers)
+    finally:
+        if own:
+            workers.close()
+
+
+async def _cycle(
+    db: Database,
+    settings: Settings,
+    watchlist: Watchlist,
+    notifier: Notifier,
+    clock: Callable[[], datetime],
+    only_due: bool,
+    extractors: Extractors,
+) -> CycleReport:
     now = clock()
     states = feed_store.active_feeds(db, due_at=now if only_due else None)
     report = CycleReport()
     limit = asyncio.Semaphore(settings.polling.concurrency)
-    pages = Pages()
+    pages = Pages(extractors, in_flight=2 * settings.polling.concurrency)
     async with Fetcher(
         settings.fetch,
         concurrency=settings.polling.concurrency,

@@ -55,7 +55,7 @@ def test_sigkill_during_delivery_loses_nothing(tmp_path: Path, site: LocalSite) 
     receivers = [WebhookReceiver(), WebhookReceiver()]
     with receivers[0], receivers[1]:
         for receiver in receivers:
-            receiver.post_delay = 0.05
+            receiver.post_delay = 0.1
         urls = ", ".join(f'"json://127.0.0.1:{r.port}/hook"' for r in receivers)
         config = tmp_path / "monitor.toml"
         config.write_text(

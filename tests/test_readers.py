@@ -156,7 +156,7 @@ def test_readers_and_the_daemon_never_lock_each_other(tmp_path: Path, site: Loca
     assert all(first == last for first, last, _ in readers.snapshots), readers.snapshots
     assert any(outside > last for _, last, outside in readers.snapshots), readers.snapshots
     problems = [
-        "\n".join(daemon.lines[number : number + 30])
+        "\n".join(daemon.lines[number : number + 90])
         for number, line in enumerate(daemon.lines)
         if "locked" in line or "Traceback" in line or " ERROR " in line or "aborted" in line
     ]
