@@ -7,43 +7,19 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlite_utils import Database
 
 from monitor import __version__
-from monitor.alert import Notifier
-from monitor.config import Settings, load_settings
+from monitor.clicontext import Context, pass_context
+from monitor.clicontext import open_existing as _open_existing
 from monitor.errors import ConfigError, MonitorError, StoreError
-from monitor.match import Watchlist, WatchlistError, load_watchlist
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = Path("config/monitor.toml")
-
-
-@dataclass
-class Context:
-    config_path: Path | None
-    _settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_path)
-        return self._settings
-
-    def watchlist(self) -> Watchlist:
-        try:
-            return load_watchlist(self.settings.watchlist)
-        except WatchlistError as exc:
-            raise ConfigError([str(exc)]) from exc
-
-    def notifier(self) -> Notifier:
-        return Notifier.from_settings(self.settings.alerts)
 
 
 def _utcnow() -> datetime:
@@ -125,9 +101,6 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool
     if config_path is None and DEFAULT_CONFIG.is_file():
         config_path = DEFAULT_CONFIG
     ctx.obj = Context(config_path)
-
-
-pass_context = click.make_pass_decorator(Context)
 
 
 @main.command()
@@ -249,12 +222,6 @@ def check(obj: Context, inputs: tuple[str, ...], as_json: bool) -> None:
         failed = failed or "error" in result
     if failed:
         sys.exit(1)
-
-
-def _open_existing(obj: Context) -> Database:
-    from monitor.store import open_db
-
-    return open_db(obj.settings.storage_path)
 
 
 @main.command()
@@ -597,3 +564,9 @@ def demo(keep: Path | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from monitor.review.commands import export, serve  # noqa: E402
+
+main.add_command(serve)
+main.add_command(export)

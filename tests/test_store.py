@@ -50,6 +50,7 @@ def test_database_is_wal_with_busy_timeout_and_migrates_once(tmp_path: Path) -> 
         "m008_service_state",
         "m009_source_kinds",
         "m010_feed_moves",
+        "m011_review_views",
     ]
     assert {"feeds", "entries", "articles", "matches", "firings", "alerts", "deliveries"} <= set(
         again.table_names()

@@ -340,6 +340,36 @@ class WriterDatabase(Database):
             raise
 
 
+@migrations()
+def m011_review_views(db: Database) -> None:
+    """Views for review (``news-monitor serve``): flagged items with their feed's side and
+    day, and one row per (flagged item, place) with coordinates for the map."""
+    db.execute(
+        """
+        create view if not exists flagged_items as
+        select a.id, a.title, a.severity, a.score, a.watches, a.reason,
+               substr(a.first_seen_at, 1, 10) as day, a.first_seen_at, a.published_at,
+               f.name as feed, f.side, f.country as feed_country, a.language,
+               a.story_id, a.url
+        from articles a left join feeds f on f.id = a.feed_id
+        where a.flagged = 1
+        """
+    )
+    db.execute(
+        """
+        create view if not exists flagged_places as
+        select a.id as article_id, json_extract(p.value, '$.name') as place,
+               json_extract(p.value, '$.country') as country,
+               json_extract(p.value, '$.lat') as latitude,
+               json_extract(p.value, '$.lon') as longitude,
+               a.title, a.severity, substr(a.first_seen_at, 1, 10) as day,
+               f.name as feed, f.side, a.url
+        from articles a left join feeds f on f.id = a.feed_id, json_each(a.places) p
+        where a.flagged = 1 and json_valid(a.places)
+        """
+    )
+
+
 def open_db(path: Path) -> Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     try:

@@ -1,0 +1,1 @@
+"""Reviewing what the monitor stored: an Atom feed of flagged stories, and the Datasette UI."""
