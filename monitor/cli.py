@@ -397,9 +397,7 @@ def feeds_add(
     from monitor.feedfile import append_feed, feed_table
     from monitor.models import FeedSource
 
-    config = obj.config_path
-    if config is None or not config.exists():
-        raise click.ClickException("feeds add needs a config file (--config FILE)")
+    config = _config_file(obj)
     known = {f.url for f in obj.settings.feeds}
     found = [f for f in _discovered(obj, url) if f.url not in known]
     if not found:
@@ -426,6 +424,83 @@ def feeds_add(
     if len(found) > 1:
         click.echo("the site also offers: " + ", ".join(f.url for f in found[1:]))
     click.echo("a running daemon picks it up on reload: systemctl reload news-monitor")
+
+
+@feeds.command("remove")
+@click.argument("url_or_name")
+@pass_context
+def feeds_remove(obj: Context, url_or_name: str) -> None:
+    """Remove a source (by its URL or name) from the config file, or the file it includes
+    that lists it. Its stored articles stay."""
+    from monitor.feedfile import remove_feed
+
+    config = _config_file(obj)
+    try:
+        path, url = remove_feed(config, url_or_name)
+    except LookupError:
+        raise click.ClickException(f"no [[feeds]] table with url or name {url_or_name!r}") from None
+    except ConfigError as exc:
+        raise click.ClickException(f"not removed, the config would not load: {exc}") from exc
+    click.echo(f"removed {url} from {path}")
+    click.echo("a running daemon drops it on reload: systemctl reload news-monitor")
+
+
+@feeds.command("import")
+@click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the TOML file to add them to (default: the config file)",
+)
+@pass_context
+def feeds_import(obj: Context, opml: Path, target: Path | None) -> None:
+    """Add the sources of an OPML file (a feed reader's export); those already configured are
+    skipped. Written only if the config then loads."""
+    from monitor.feedfile import append_feed, feed_table
+    from monitor.opml import from_opml
+
+    config = _config_file(obj)
+    try:
+        found = from_opml(opml.read_bytes(), interval=obj.settings.polling.interval)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    known = {f.url for f in obj.settings.feeds}
+    new = [f for f in {f.url: f for f in found}.values() if f.url not in known]
+    if new:
+        try:
+            append_feed(config, target or config, "\n".join(feed_table(f) for f in new))
+        except ConfigError as exc:
+            raise click.ClickException(
+                f"nothing imported, the config would not load: {exc}"
+            ) from exc
+    click.echo(f"imported {len(new)} sources, {len(found) - len(new)} already configured")
+
+
+@feeds.command("export")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write to this file (default: standard output)",
+)
+@pass_context
+def feeds_export(obj: Context, output: Path | None) -> None:
+    """The configured sources as OPML 2.0, for a feed reader or another monitor."""
+    from monitor.opml import to_opml
+
+    data = to_opml(obj.settings.feeds, title="news-monitor sources", now=_utcnow())
+    if output is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(obj.settings.feeds)} sources to {output}", err=True)
+
+
+def _config_file(obj: Context) -> Path:
+    if obj.config_path is None or not obj.config_path.exists():
+        raise click.ClickException("this command edits the config file: give --config FILE")
+    return obj.config_path
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import tomllib
 from pathlib import Path
 
 from monitor.config import load_settings
@@ -63,3 +64,55 @@ def _replace(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def feed_files(config: Path) -> list[Path]:
+    """The config file and the files its ``include_feeds`` names: where sources are listed."""
+    with config.open("rb") as handle:
+        data = tomllib.load(handle)
+    included = data.get("include_feeds", [])
+    names = [included] if isinstance(included, str) else list(included)
+    return [config, *((config.parent / str(name)).resolve() for name in names)]
+
+
+def remove_feed(config: Path, wanted: str) -> tuple[Path, str]:
+    """Remove the ``[[feeds]]`` table whose url or name is ``wanted`` (with the comment lines
+    just above it) from the file that lists it; (that file, the removed url). LookupError when
+    no table has it; ConfigError (nothing changed) when the config would not load."""
+    for path in feed_files(config):
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        for start, end in _tables(lines):
+            block = "".join(lines[start:end])
+            if not block.lstrip().startswith("[[feeds]]"):
+                continue
+            try:
+                table = tomllib.loads(block)["feeds"][0]
+            except (tomllib.TOMLDecodeError, KeyError, IndexError):
+                continue  # not a table of its own (e.g. a "[" line inside a long string)
+            if wanted not in (table.get("url"), table.get("name")):
+                continue
+            first, stop = start, end
+            while first > 0 and lines[first - 1].lstrip().startswith("#"):
+                first -= 1  # its comments above it go with it
+            while stop > start + 1 and lines[stop - 1].lstrip().startswith("#"):
+                stop -= 1  # the next table's comments stay
+            kept = "".join(lines[:first] + lines[stop:])
+            _replace(path, kept)
+            try:
+                load_settings(config)
+            except ConfigError:
+                _replace(path, text)
+                raise
+            return path, str(table.get("url"))
+    raise LookupError(wanted)
+
+
+def _tables(lines: list[str]) -> list[tuple[int, int]]:
+    """(first line, end) of each table: from its header to the next header."""
+    headers = [n for n, line in enumerate(lines) if line.lstrip().startswith("[")]
+    return [
+        (n, headers[i + 1] if i + 1 < len(headers) else len(lines)) for i, n in enumerate(headers)
+    ]
