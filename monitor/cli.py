@@ -641,7 +641,8 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-from monitor.review.commands import export, serve  # noqa: E402
+from monitor.review.commands import export, report, serve  # noqa: E402
 
 main.add_command(serve)
 main.add_command(export)
+main.add_command(report)

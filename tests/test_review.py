@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import feedparser
 import httpx
@@ -193,3 +194,22 @@ def test_export_csv_json_atom(filled: Path, tmp_path: Path) -> None:
         main, ["--config", str(filled), "export", "--format", "json", "--severity", "critical"]
     )
     assert all(json.loads(line)["severity"] == "critical" for line in graver.output.splitlines())
+
+
+def test_timeline_picture_counts_flagged_stories(
+    served: Served, filled: Path, tmp_path: Path
+) -> None:
+    db = db_of(filled)
+    flagged = db.execute("select count(*) from stories where flagged = 1").fetchone()[0]
+    out = tmp_path / "timeline.svg"
+    result = CliRunner().invoke(
+        main, ["--config", str(filled), "report", "--weeks", "2", "-o", str(out)]
+    )
+    assert result.exit_code == 0 and f"{flagged} flagged stories" in result.output
+    svg = ET.fromstring(out.read_text(encoding="utf-8"))
+    titles = [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}title")]
+    assert sum(int(t.split(": ")[1].split()[0]) for t in titles) == flagged
+    page = served.get("/-/timeline?weeks=1")
+    assert (
+        page.status_code == 200 and "<svg" in page.text and "Flagged stories per day" in page.text
+    )

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -129,3 +129,27 @@ def _csv(rows: list[dict[str, object]]) -> str:
 
 def _json_lines(rows: list[dict[str, object]]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+@click.command()
+@click.option("--weeks", default=6, show_default=True, type=click.IntRange(1, 520))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("flagged-timeline.svg"),
+    show_default=True,
+)
+@pass_context
+def report(obj: Context, weeks: int, output: Path) -> None:
+    """Write a timeline picture (SVG): flagged stories per day and severity over the last
+    weeks."""
+    from monitor.review.stories import stories_per_day
+    from monitor.review.timeline import timeline_svg
+
+    db = open_existing(obj)
+    last = datetime.now(UTC).date()
+    first = last - timedelta(days=7 * weeks - 1)
+    counts = stories_per_day(db, first.isoformat())
+    output.write_text(timeline_svg(counts, first=first, last=last), encoding="utf-8")
+    click.echo(f"wrote {output}: {sum(counts.values())} flagged stories since {first}")

@@ -77,8 +77,8 @@ def metadata(database: str) -> dict[str, Any]:
     return {
         "title": "news-monitor review",
         "description": "What the border watch stored: flagged items, stories, alerts, feeds. "
-        "The map of flagged places is at /-/map; an Atom feed of flagged stories at "
-        "/-/atom.xml (?watch=NAME&severity=high).",
+        "The map of flagged places is at /-/map, flagged stories per day at /-/timeline, "
+        "and an Atom feed of flagged stories at /-/atom.xml (?watch=NAME&severity=high).",
         "databases": {
             database: {
                 "queries": QUERIES,

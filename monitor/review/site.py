@@ -12,7 +12,7 @@ import hmac
 import ipaddress
 import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from monitor.models import SEVERITIES, gravest
 from monitor.review.atom import atom_feed
 from monitor.review.mapsvg import COLOURS, Spot, map_svg
 from monitor.review.metadata import metadata
-from monitor.review.stories import flagged_stories
+from monitor.review.stories import flagged_stories, stories_per_day
+from monitor.review.timeline import timeline_svg
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -49,7 +50,11 @@ class _Routes:
 
     @hookimpl  # type: ignore[untyped-decorator]
     def register_routes(self) -> list[tuple[str, Any]]:
-        return [(r"^/-/map$", _map_page), (r"^/-/atom\.xml$", _atom)]
+        return [
+            (r"^/-/map$", _map_page),
+            (r"^/-/atom\.xml$", _atom),
+            (r"^/-/timeline$", _timeline),
+        ]
 
 
 async def _map_page(datasette: Datasette, request: Any) -> Response:
@@ -73,6 +78,23 @@ async def _map_page(datasette: Datasette, request: Any) -> Response:
         f"<p>{len(spots)} places named in flagged items. {legend}. "
         f"<a href='{datasette.urls.instance()}'>Back to the review</a></p>"
         f"<div id='map'>{svg}</div></body></html>"
+    )
+    return Response.html(page)
+
+
+async def _timeline(datasette: Datasette, request: Any) -> Response:
+    given = request.args.get("weeks") or "6"
+    weeks = int(given) if given.isdigit() else 6
+    last = datetime.now(UTC).date()
+    first = last - timedelta(days=7 * max(1, min(weeks, 520)) - 1)
+    counts = await datasette.get_database().execute_fn(
+        lambda conn: stories_per_day(Database(conn), first.isoformat())
+    )
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Timeline</title></head>"
+        "<body style='font-family:sans-serif'><h1>Flagged stories per day</h1>"
+        f"<p><a href='{datasette.urls.instance()}'>Back to the review</a></p>"
+        f"{timeline_svg(counts, first=first, last=last)}</body></html>"
     )
     return Response.html(page)
 

@@ -4,6 +4,7 @@ severity."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
@@ -60,3 +61,14 @@ def flagged_stories(
         if len(out) >= limit:
             break
     return out
+
+
+def stories_per_day(db: Database, since: str) -> dict[tuple[date, str], int]:
+    """How many flagged stories were first seen each UTC day since ``since`` (ISO date), by
+    severity."""
+    rows = db.execute(
+        "select substr(first_seen_at, 1, 10), severity, count(*) from stories "
+        "where flagged = 1 and first_seen_at >= ? group by 1, 2",
+        [since],
+    ).fetchall()
+    return {(date.fromisoformat(day), severity or "info"): n for day, severity, n in rows}
