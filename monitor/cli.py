@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from monitor import __version__
+from monitor import __version__, termview
 from monitor.clicontext import Context, pass_context
 from monitor.clicontext import open_existing as _open_existing
 from monitor.errors import ConfigError, MonitorError, StoreError
@@ -157,16 +157,18 @@ def once(obj: Context, dry_run: bool) -> None:
         db = open_db(path)
         try:
             sync_feeds(db, settings.feeds, _utcnow())
-            report = asyncio.run(
-                run_cycle(
-                    db,
-                    settings,
-                    watchlist=watchlist,
-                    notifier=notifier,
-                    clock=_utcnow,
-                    only_due=False,
+            with termview.progress(len(settings.feeds), "feeds") as step:
+                report = asyncio.run(
+                    run_cycle(
+                        db,
+                        settings,
+                        watchlist=watchlist,
+                        notifier=notifier,
+                        clock=_utcnow,
+                        only_due=False,
+                        on_feed=step,
+                    )
                 )
-            )
         finally:
             db.close()
             if scratch is not None:
@@ -237,6 +239,9 @@ def items(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
         return
+    if termview.wanted():
+        termview.items_table(rows)
+        return
     for row in rows:
         mark = f"[{row['severity']}]" if row["flagged"] else "       "
         click.echo(f"#{row['id']:<5} {mark:<10} {row['feed'] or '-':<24.24} {row['title']}")
@@ -260,6 +265,9 @@ def search(obj: Context, query: str, limit: int, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
         return
+    if termview.wanted():
+        termview.search_table(rows)
+        return
     for row in rows:
         click.echo(f"#{row['id']:<5} {row['title']}\n       {row['snippet']}")
 
@@ -277,6 +285,9 @@ def show(obj: Context, article_id: int, as_json: bool) -> None:
         raise click.ClickException(f"no article with id {article_id}")
     if as_json:
         _emit_json([article])
+        return
+    if termview.wanted():
+        termview.article_panel(article, _evidence(article["matches"]), _fired(article["fired"]))
         return
     flag = f"FLAGGED [{article['severity']}]" if article["flagged"] else "not flagged"
     click.echo(f"#{article['id']} {article['title']}\n{flag}  score {article['score']}")
@@ -322,6 +333,9 @@ def feeds(ctx: click.Context, as_json: bool) -> None:
     rows = feed_health(db)
     if as_json:
         _emit_json(rows)
+        return
+    if termview.wanted():
+        termview.feeds_table(rows)
         return
     for row in rows:
         status = row["last_status"] or "never polled"
@@ -582,6 +596,9 @@ def stories(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
     rows = list_stories(_open_existing(obj), flagged_only=flagged, limit=limit)
     if as_json:
         _emit_json(rows)
+        return
+    if termview.wanted():
+        termview.stories_table(rows)
         return
     for row in rows:
         mark = f"FLAGGED [{row['severity']}]" if row["flagged"] else "-"

@@ -507,16 +507,18 @@ async def run_cycle(
     clock: Callable[[], datetime],
     only_due: bool = True,
     extractors: Extractors | None = None,
+    on_feed: Callable[[FeedReport], None] | None = None,
 ) -> CycleReport:
     """One pass: refresh the feeds (all, or those due), then deliver pending alerts.
 
     ``extractors``: the worker processes that extract article pages (a daemon keeps one pool
     for its life); by default the cycle starts its own, if it has pages to read, and stops it.
+    ``on_feed`` hears of each feed as it is done (a progress bar).
     """
     own = extractors is None
     workers = extractors if extractors is not None else Extractors()
     try:
-        return await _cycle(db, settings, watchlist, notifier, clock, only_due, workers)
+        return await _cycle(db, settings, watchlist, notifier, clock, only_due, workers, on_feed)
     finally:
         if own:
             workers.close()
@@ -530,6 +532,7 @@ async def _cycle(
     clock: Callable[[], datetime],
     only_due: bool,
     extractors: Extractors,
+    on_feed: Callable[[FeedReport], None] | None = None,
 ) -> CycleReport:
     now = clock()
     states = feed_store.active_feeds(db, due_at=now if only_due else None)
@@ -544,6 +547,12 @@ async def _cycle(
     ) as fetcher:
 
         async def one(state: FeedState) -> FeedReport:
+            done = await guarded(state)
+            if on_feed is not None:
+                on_feed(done)
+            return done
+
+        async def guarded(state: FeedState) -> FeedReport:
             async with limit:
                 try:
                     return await refresh_feed(

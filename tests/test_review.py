@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -213,3 +214,45 @@ def test_timeline_picture_counts_flagged_stories(
     assert (
         page.status_code == 200 and "<svg" in page.text and "Flagged stories per day" in page.text
     )
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_review_commands_read_well_in_a_terminal(
+    filled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as on a terminal
+    monkeypatch.setenv("COLUMNS", "160")
+    run = CliRunner()
+    db = db_of(filled)
+    flagged = db.execute(
+        "select id, title, severity from articles where flagged = 1 order by id"
+    ).fetchall()
+
+    def shown(*args: str) -> tuple[str, str]:
+        result = run.invoke(main, ["--config", str(filled), *args])
+        assert result.exit_code == 0, result.output
+        return result.output, ANSI.sub("", result.output)
+
+    raw, plain = shown("items", "--flagged")
+    assert "Stored items, newest first" in plain and "┃" in plain  # a table
+    assert all(title[:30] in plain for _, title, _ in flagged)
+    assert "\x1b[" in raw  # coloured by severity
+    raw, plain = shown("search", "Goris")
+    assert "Search results" in plain and "Goris" in plain
+    assert "\x1b[1;33mGoris" in raw  # the matched word highlighted, its brackets gone
+    article, _, severity = flagged[0]
+    raw, plain = shown("show", str(article))
+    assert f"FLAGGED {severity}" in plain and "matched terms highlighted" in plain
+    terms = [r[0] for r in db.execute("select text from matches where article_id = ?", [article])]
+    assert any(f"\x1b[1;33m{term}" in raw for term in terms)
+    _, plain = shown("feeds")
+    assert "Feed health" in plain and "Armenian Wire" in plain
+    _, plain = shown("stories", "--flagged")
+    assert "Stories, newest first" in plain
+    # Pipes and files keep the plain lines.
+    monkeypatch.delenv("FORCE_COLOR")
+    piped = run.invoke(main, ["--config", str(filled), "items", "--flagged"])
+    assert "\x1b[" not in piped.output and "┃" not in piped.output
+    assert piped.output.startswith(f"#{flagged[-1][0]}")
