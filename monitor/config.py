@@ -7,7 +7,6 @@ in one go. Relative paths resolve against the folder of the file that names them
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import re
 import tomllib
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from monitor import paths
 from monitor.errors import ConfigError
 from monitor.models import SEVERITIES, FeedSource
+from monitor.policy import is_loopback_host
 from monitor.routing import Route, check_digest
 from monitor.sources import KINDS
 from monitor.sources.listing import check_patterns, check_selector
@@ -361,21 +361,12 @@ def _listen_address(value: object) -> tuple[str, int]:
     return host, int(port)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _read_service(reader: _Reader, table: Mapping[str, Any]) -> ServiceSettings:
     keys = ("service",)
     reader.check_keys(table, ("metrics", "metrics_allow_remote"), keys)
     allow = reader.get(table, "metrics_allow_remote", keys, _typed(bool, "true or false"), False)
     metrics = reader.get(table, "metrics", keys, _listen_address, None)
-    if metrics is not None and not allow and not _is_loopback(metrics[0]):
+    if metrics is not None and not allow and not is_loopback_host(metrics[0]):
         reader.problem(
             (*keys, "metrics"),
             f"{metrics[0]} is not a loopback address; metrics and health are served to this "

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 import trafilatura
 
+from monitor.isodate import parse_iso
 from monitor.models import Article
 from monitor.pagemeta import page_meta
 
@@ -35,16 +35,6 @@ _LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECA
 def _page_language(html: bytes) -> str | None:
     found = _LANG.search(html[:4096])
     return found.group(1).decode("ascii").lower() if found else None
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def refusal(html: bytes) -> str | None:
@@ -109,7 +99,7 @@ def extract_article(html: bytes, *, url: str) -> Article | None:
         title=(meta.title or doc.title or "").strip(),
         text=text,
         language=(doc.language or None) or _page_language(html),
-        published=meta.published or _date(doc.date),
+        published=meta.published or parse_iso(doc.date),
         author=meta.author or doc.author or None,
         site=meta.site or doc.sitename or doc.hostname or urlsplit(url).hostname or None,
         source="page",

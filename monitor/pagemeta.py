@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+from monitor.isodate import parse_iso
 
 _TITLE = ("og:title", "twitter:title")
 _DATE = (
@@ -39,20 +41,6 @@ class PageMeta:
     published: datetime | None = None
     author: str = ""
     site: str = ""
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """An ISO 8601 date or time as aware UTC, or None."""
-    if not value or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    if len(text) == 10:
-        text += "T00:00:00+00:00"
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _metas(tree: HtmlElement) -> dict[str, str]:
@@ -103,13 +91,13 @@ def page_meta(tree: HtmlElement) -> PageMeta:
         element = heading if heading is not None else next(tree.iter("title"), None)
         if element is not None:
             title = " ".join(etree.tostring(element, method="text", encoding="unicode").split())
-    published = parse_date(ld.get("datePublished"))
+    published = parse_iso(ld.get("datePublished"))
     for key in _DATE:
         if published is None:
-            published = parse_date(metas.get(key.lower()))
+            published = parse_iso(metas.get(key.lower()))
     if published is None:
         for stamp in tree.iter("time"):
-            published = parse_date(stamp.get("datetime"))
+            published = parse_iso(stamp.get("datetime"))
             if published is not None:
                 break
     author = ld.get("author") or next((metas[k] for k in _AUTHOR if k in metas), "")

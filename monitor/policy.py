@@ -130,3 +130,13 @@ def addresses_refusal(addresses: Iterable[IPAddress]) -> str | None:
         if not is_public_address(address):
             return f"resolves to non-public address {address}"
     return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address (a name is not resolved: other names are not)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

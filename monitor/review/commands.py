@@ -30,7 +30,8 @@ def serve(obj: Context, host: str, port: int, password_env: str | None) -> None:
     """Review the database in a browser: Datasette with facets, full-text search, canned
     queries, a map of flagged places (/-/map) and an Atom feed of flagged stories
     (/-/atom.xml)."""
-    from monitor.review.site import check_database, is_loopback
+    from monitor.policy import is_loopback_host as is_loopback
+    from monitor.review.site import check_database
     from monitor.review.site import serve as run_server
 
     password = os.environ.get(password_env, "") if password_env else ""

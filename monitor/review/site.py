@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import ipaddress
 import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime, timedelta
@@ -31,15 +30,6 @@ from monitor.review.timeline import timeline_svg
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Routes:

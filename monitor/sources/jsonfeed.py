@@ -8,12 +8,12 @@ address; HTML content is turned into text like an RSS description.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from monitor.errors import ParseError
 from monitor.identity import entry_key, entry_revision
+from monitor.isodate import parse_iso
 from monitor.models import Entry
 from monitor.parse import html_to_text
 
@@ -27,17 +27,6 @@ def looks_like_json_feed(body: bytes, content_type: str = "") -> bool:
         return True
     start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     return start == b"{"
-
-
-def _date(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _text(value: object) -> str:
@@ -101,7 +90,8 @@ def parse_json_feed(body: bytes, *, url: str) -> list[Entry]:
                 title=title,
                 summary=summary,
                 content=content,
-                published=_date(item.get("date_published")) or _date(item.get("date_modified")),
+                published=parse_iso(item.get("date_published"))
+                or parse_iso(item.get("date_modified")),
                 guid=guid,
                 author=_author(item),
                 revision=entry_revision(title, summary, content, modified),

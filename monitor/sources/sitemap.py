@@ -8,13 +8,13 @@ entities and reads no DTD, so an entity bomb stays inert.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from monitor.errors import ParseError
 from monitor.identity import entry_key, entry_revision
+from monitor.isodate import parse_iso
 from monitor.models import Entry
 
 _SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -26,19 +26,6 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
     )
-
-
-def _date(text: str | None) -> datetime | None:
-    if not text or not text.strip():
-        return None
-    value = text.strip().replace("Z", "+00:00")
-    if len(value) == 10:  # a date alone
-        value += "T00:00:00+00:00"
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _child_text(element: etree._Element, path: str) -> str:
@@ -69,8 +56,8 @@ def sitemap_entries(body: bytes, *, url: str) -> list[Entry]:
         news = node.find(f"{_NEWS}news")
         title = _child_text(news, f"{_NEWS}title") if news is not None else ""
         published = (
-            _date(_child_text(news, f"{_NEWS}publication_date")) if news is not None else None
-        ) or _date(_child_text(node, f"{_SM}lastmod"))
+            parse_iso(_child_text(news, f"{_NEWS}publication_date")) if news is not None else None
+        ) or parse_iso(_child_text(node, f"{_SM}lastmod"))
         keywords = _child_text(news, f"{_NEWS}keywords") if news is not None else ""
         entries.append(
             Entry(
