@@ -250,16 +250,17 @@ def items(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True)
+@click.option("--best", is_flag=True, help="Most relevant first (bm25) instead of newest first.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def search(obj: Context, query: str, limit: int, as_json: bool) -> None:
-    """Full-text search over stored titles and texts (SQLite FTS5 syntax)."""
+def search(obj: Context, query: str, limit: int, best: bool, as_json: bool) -> None:
+    """Full-text search over stored titles and texts (SQLite FTS5 syntax), newest first."""
     import sqlite3
 
     from monitor.store.review import search as run_search
 
     try:
-        rows = run_search(_open_existing(obj), query, limit=limit)
+        rows = run_search(_open_existing(obj), query, limit=limit, best=best)
     except sqlite3.OperationalError as exc:
         raise click.UsageError(f"bad search query {query!r}: {exc}") from exc
     if as_json:

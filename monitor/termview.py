@@ -53,7 +53,7 @@ def items_table(rows: Iterable[dict[str, Any]]) -> None:
 
 
 def search_table(rows: Iterable[dict[str, Any]]) -> None:
-    table = Table(title="Search results, best first", expand=True, show_lines=True)
+    table = Table(title="Search results", expand=True, show_lines=True)
     table.add_column("id", justify="right", no_wrap=True)
     table.add_column("title and snippet", ratio=1)
     for row in rows:

@@ -39,14 +39,19 @@ def list_items(db: Database, *, flagged: bool = False, limit: int = 50) -> list[
     return _rows(db, sql, [limit])
 
 
-def search(db: Database, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Full-text search (FTS5 syntax) over titles and texts, best first, with a snippet."""
+def search(
+    db: Database, query: str, *, limit: int = 20, best: bool = False
+) -> list[dict[str, Any]]:
+    """Full-text search (FTS5 syntax) over titles and texts, with a snippet: newest first, or
+    with ``best`` the most relevant first (bm25). Newest first stops after ``limit`` matches;
+    relevance ranks every match, which takes long when hundreds of thousands match."""
+    order = "rank" if best else "articles_fts.rowid desc"
     sql = (
         f"select {_ITEM_COLUMNS}, "
         "snippet(articles_fts, 1, '[', ']', ' … ', 12) as snippet "
         "from articles_fts join articles a on a.rowid = articles_fts.rowid "
         "left join feeds f on f.id = a.feed_id "
-        "where articles_fts match ? order by rank limit ?"
+        f"where articles_fts match ? order by {order} limit ?"
     )
     return _rows(db, sql, [query, limit])
 
