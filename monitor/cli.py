@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from monitor import __version__, termview
-from monitor.clicontext import Context, pass_context
+from monitor.clicontext import Context, emit, pass_context
 from monitor.clicontext import open_existing as _open_existing
 from monitor.errors import ConfigError, MonitorError, StoreError
 
@@ -505,11 +505,7 @@ def feeds_export(obj: Context, output: Path | None) -> None:
     from monitor.opml import to_opml
 
     data = to_opml(obj.settings.feeds, title="news-monitor sources", now=_utcnow())
-    if output is None:
-        click.echo(data.decode(), nl=False)
-    else:
-        output.write_bytes(data)
-        click.echo(f"wrote {len(obj.settings.feeds)} sources to {output}", err=True)
+    emit(data, output, f"wrote {len(obj.settings.feeds)} sources to {output}")
 
 
 def _config_file(obj: Context) -> Path:

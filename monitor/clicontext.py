@@ -42,3 +42,12 @@ def open_existing(obj: Context) -> Database:
     from monitor.store import open_db
 
     return open_db(obj.settings.storage_path)
+
+
+def emit(data: bytes, output: Path | None, wrote: str) -> None:
+    """``data`` to standard output, or to ``output`` with ``wrote`` said on standard error."""
+    if output is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(wrote, err=True)

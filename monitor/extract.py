@@ -39,10 +39,17 @@ def _page_language(html: bytes) -> str | None:
 
 def refusal(html: bytes) -> str | None:
     """Why a page is not worth extracting (too big, nested too deep), or None."""
+    return _checked(html)[1]
+
+
+def _checked(html: bytes) -> tuple[lxml.html.HtmlElement | None, str | None]:
+    """(the parsed page, why it is refused): the tree is None when it is refused or does not
+    parse, the reason None when it is fine."""
     if len(html) > MAX_PAGE_BYTES:
-        return f"page of {len(html)} bytes is over {MAX_PAGE_BYTES}"
+        return None, f"page of {len(html)} bytes is over {MAX_PAGE_BYTES}"
     tree = _tree(html)
-    return _too_deep(tree) if tree is not None else None
+    refused = _too_deep(tree) if tree is not None else None
+    return (None if refused else tree), refused
 
 
 def _tree(html: bytes) -> lxml.html.HtmlElement | None:
@@ -67,14 +74,7 @@ def extract_article(html: bytes, *, url: str) -> Article | None:
     """The main text and metadata of a page, or None when nothing article-like is found.
     The page is parsed once: the tree checked for depth is the tree trafilatura reads."""
     with _SLOTS:
-        refused = (
-            f"page of {len(html)} bytes is over {MAX_PAGE_BYTES}"
-            if len(html) > MAX_PAGE_BYTES
-            else None
-        )
-        tree = _tree(html) if refused is None else None
-        if tree is not None:
-            refused = _too_deep(tree)
+        tree, refused = _checked(html)
         if refused:
             log.info("extract url=%s refused=%r", url, refused)
             return None

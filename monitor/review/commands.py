@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from monitor.clicontext import Context, open_existing, pass_context
+from monitor.clicontext import Context, emit, open_existing, pass_context
 from monitor.models import SEVERITIES
 
 
@@ -97,11 +97,7 @@ def export(
     else:
         rows = _flagged_items(db.conn, watch, severity, limit)
         data = (_csv(rows) if fmt == "csv" else _json_lines(rows)).encode()
-    if output is None:
-        click.echo(data.decode(), nl=False)
-    else:
-        output.write_bytes(data)
-        click.echo(f"wrote {output}", err=True)
+    emit(data, output, f"wrote {output}")
 
 
 def _flagged_items(

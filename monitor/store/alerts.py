@@ -102,18 +102,22 @@ def due_deliveries(db: Database, now: datetime) -> list[PendingDelivery]:
     first waiting delivery is due. A destination whose first delivery waits for a retry gets
     nothing else meanwhile, so it receives alerts in the order they came."""
     rows = db.execute(
-        _OUTBOX + "where d.status in ('pending', 'failed') order by a.id, d.id"
+        """
+        with heads as (
+            select destination_key, next_attempt_at, row_number() over (
+                partition by destination_key order by alert_id, id) as place
+            from deliveries where status in ('pending', 'failed')
+        )
+        """
+        + _OUTBOX
+        + """
+        where d.status in ('pending', 'failed') and d.destination_key in (
+            select destination_key from heads where place = 1 and next_attempt_at <= ?)
+        order by a.id, d.id
+        """,
+        [iso(now)],
     ).fetchall()
-    cutoff = iso(now) or ""
-    heads: dict[str, bool] = {}
-    out = []
-    for row in rows:
-        *fields, next_attempt_at = row
-        delivery = PendingDelivery(*fields)
-        due = heads.setdefault(delivery.destination_key, next_attempt_at <= cutoff)
-        if due:
-            out.append(delivery)
-    return out
+    return [PendingDelivery(*row[:-1]) for row in rows]
 
 
 def mark_sent(db: Database, delivery_id: int, now: datetime) -> None:
