@@ -12,24 +12,26 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
-
-import apprise
+from typing import TYPE_CHECKING
 
 from monitor.config import AlertSettings
 from monitor.errors import AlertError, ConfigError
 from monitor.fetch import parse_retry_after
 from monitor.formats import HTML, MARKDOWN, TEXT, Line, Message, render
 from monitor.models import AlertDraft, Destination, Item, gravest
-from monitor.replies import asked_to_wait, watching
 from monitor.routing import split_tags
 from monitor.templates import Templates, apply
 
+if TYPE_CHECKING:  # apprise (and requests under it) is imported once there are destinations
+    import apprise
+
+# apprise.NotifyType values
 _NOTIFY_TYPE = {
-    "critical": apprise.NotifyType.FAILURE,
-    "high": apprise.NotifyType.WARNING,
-    "medium": apprise.NotifyType.WARNING,
-    "low": apprise.NotifyType.INFO,
-    "info": apprise.NotifyType.INFO,
+    "critical": "failure",
+    "high": "warning",
+    "medium": "warning",
+    "low": "info",
+    "info": "info",
 }
 
 
@@ -252,6 +254,10 @@ class Notifier:
     @classmethod
     def from_settings(cls, settings: AlertSettings) -> Notifier:
         """Build from inline apprise URLs and an optional apprise config file (YAML or TEXT)."""
+        if not settings.urls and settings.config is None:
+            return cls([], templates=settings.templates)  # nothing to send to: no apprise
+        import apprise
+
         problems: list[str] = []
         collected = apprise.Apprise()
         for index, entry in enumerate(settings.urls):
@@ -279,10 +285,14 @@ class Notifier:
     ) -> None:
         """Deliver one message to one destination, written in the format it takes (text,
         Markdown or HTML; email as text and HTML). Raises AlertError with a safe reason."""
+        import apprise
+
+        from monitor.replies import asked_to_wait, watching
+
         service = self._services[key]
         one = apprise.Apprise()
         one.add(service)
-        notify_type = _NOTIFY_TYPE.get(severity, apprise.NotifyType.INFO)
+        notify_type = apprise.NotifyType(_NOTIFY_TYPE.get(severity, "info"))
         fmt = TEXT
         if payload:
             fmt = _format_of(service)

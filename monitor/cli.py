@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from monitor import __version__, termview
-from monitor.clicontext import Context, emit, pass_context
+from monitor.clicontext import Context, compile_unless_known, emit, pass_context
 from monitor.clicontext import open_existing as _open_existing
 from monitor.errors import ConfigError, MonitorError, StoreError
 
@@ -144,7 +144,7 @@ def once(obj: Context, dry_run: bool) -> None:
     if not dry_run:
         held.enter_context(instance_lock(settings.storage_path))
     with held:
-        watchlist, notifier = obj.watchlist(), obj.notifier()
+        watchlist, notifier = obj.watchlist(compile=False), obj.notifier()
         scratch = tempfile.TemporaryDirectory(prefix="news-monitor-dry-") if dry_run else None
         path = settings.storage_path
         if scratch is not None:
@@ -156,6 +156,7 @@ def once(obj: Context, dry_run: bool) -> None:
             path = copy
         db = open_db(path)
         try:
+            compile_unless_known(watchlist, db, _utcnow())
             sync_feeds(db, settings.feeds, _utcnow())
             with termview.progress(len(settings.feeds), "feeds") as step:
                 report = asyncio.run(

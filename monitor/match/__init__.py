@@ -40,8 +40,10 @@ and ``monitor.match.watches`` document the formats.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -85,14 +87,39 @@ def default_paths() -> tuple[Path, ...]:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Watchlist:
-    """A compiled, immutable watchlist: watches, entries, word patterns and selector tests."""
+    """A checked, immutable watchlist: watches, entries, word patterns and selector tests.
+
+    Its word patterns (``matcher``) are compiled on first use, or by ``compile()``: compiling
+    takes about 0.4 s, which a cycle with nothing new to read need not pay.
+    """
 
     source: str
     watches: tuple[Watch, ...]
     entries: tuple[Entry, ...]
-    matcher: Matcher
     tests: Mapping[str, HitTest]  # "@selector" or "=literal" -> which hits it selects
     restricted: bool = False  # some entries serve only some watches
+    fingerprint: str = ""  # of the files and of this matcher's code: same value, same result
+    terms: tuple[Entry, ...] = ()  # the rules' literal words, compiled with the entries
+    _compiled: list[Matcher] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def matcher(self) -> Matcher:
+        """The compiled word patterns (compiled now if they are not yet)."""
+        if not self._compiled:
+            with self._lock:
+                if not self._compiled:
+                    self._compiled.append(compile_entries((*self.entries, *self.terms)))
+        return self._compiled[0]
+
+    @property
+    def compiled(self) -> bool:
+        return bool(self._compiled)
+
+    def compile(self) -> Watchlist:
+        """Compile the word patterns now; raises ``WatchlistError`` on a clash or a bad alias."""
+        self.matcher  # noqa: B018 (the property compiles)
+        return self
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -129,22 +156,35 @@ def _files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def load_watchlist(files: Sequence[Path] | Path | None = None) -> Watchlist:
+def _code_digest() -> str:
+    """A digest of this package's source: the compiled patterns depend on it as on the files."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def load_watchlist(
+    files: Sequence[Path] | Path | None = None, *, compile: bool = True
+) -> Watchlist:
     """Read, check and compile watchlist files (folders stand for their ``*.toml``).
 
     ``None`` loads the shipped gazetteer and watches. Raises ``WatchlistError`` (a
-    ``ValueError``) naming the file and the offending key.
+    ``ValueError``) naming the file and the offending key. ``compile=False`` leaves the word
+    patterns to their first use (see ``Watchlist``): a clash between aliases is found then.
     """
     if files is None:
         files = default_paths()
     elif isinstance(files, Path | str):
         files = (Path(files),)
     documents = []
+    fingerprint = hashlib.sha256(_code_digest().encode())
     for file in _files([Path(path) for path in files]):
         try:
             data = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise WatchlistError(f"{file}: cannot read: {exc}") from exc
+        fingerprint.update(f"\0{file.resolve()}\0".encode() + data.encode())
         documents.append(parse_document(data, str(file)))
     document = merge(documents)
     facts = EntryFacts(document.entries)
@@ -180,15 +220,16 @@ def load_watchlist(files: Sequence[Path] | Path | None = None) -> Watchlist:
             )
         )
         tests["=" + literal] = _literal_test(literal)
-    matcher = compile_entries((*document.entries, *terms))
-    return Watchlist(
+    watchlist = Watchlist(
         source=document.source,
         watches=tuple(watches),
         entries=document.entries,
-        matcher=matcher,
         tests=tests,
         restricted=any(entry.watches is not None for entry in document.entries),
+        fingerprint=fingerprint.hexdigest(),
+        terms=tuple(terms),
     )
+    return watchlist.compile() if compile else watchlist
 
 
 def _literal_test(literal: str) -> HitTest:
