@@ -5,6 +5,15 @@ tree, ~0.4 s and ~25 MB per MB of HTML) a page must be at most ``MAX_PAGE_BYTES`
 deeply than libxml2's own limit (``MAX_DEPTH``: a page nested 200,000 levels deep is cut there
 by the parser, and is refused here rather than half read); at most ``PARALLEL`` pages are
 extracted at once, whatever the number of threads asking.
+
+trafilatura runs in its ``fast`` mode: its own extractor without the readability and jusText
+fallbacks, and without its metadata search. On the 181 pages of the article-extraction
+benchmark corpus the text scores a mean token F1 of 0.958 against the ground truth (0.956 with
+the fallbacks, 0.948 for a default ``trafilatura.extract``), in 9 ms a page instead of 14 ms,
+and without the fallbacks' 30 MB of word lists and state in every worker process. Title,
+author and date come from the page's tags (``monitor.pagemeta``); a date the tags lack comes
+from htmldate without its free-text search (31 of the corpus's 33 such pages get the same day
+as trafilatura's search, in 1.3 ms instead of 17 ms).
 """
 
 from __future__ import annotations
@@ -12,12 +21,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
+import htmldate
 import lxml.etree
 import lxml.html
 import trafilatura
 
+from monitor.identity import page_address
 from monitor.isodate import parse_iso
 from monitor.models import Article
 from monitor.pagemeta import page_meta
@@ -30,6 +43,9 @@ MAX_DEPTH = 255  # libxml2 stops an HTML document at 256 levels (without XML_PAR
 PARALLEL = 2
 _SLOTS = threading.BoundedSemaphore(PARALLEL)
 _LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+# Elements MAX_DEPTH + 1 levels down from the root: found in C, where walking the tree in Python
+# took longer than parsing it.
+_TOO_DEEP = lxml.etree.XPath("/" + "/".join(["*"] * (MAX_DEPTH + 1)))
 
 
 def _page_language(html: bytes) -> str | None:
@@ -61,13 +77,22 @@ def _tree(html: bytes) -> lxml.html.HtmlElement | None:
 
 
 def _too_deep(tree: lxml.html.HtmlElement) -> str | None:
-    depth = deepest = 0
-    for event, _element in lxml.etree.iterwalk(tree, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            return f"markup nested over {MAX_DEPTH} levels deep"
+    if _TOO_DEEP(tree):
+        return f"markup nested over {MAX_DEPTH} levels deep"
     return None
+
+
+def _date_in_page(tree: lxml.html.HtmlElement, url: str) -> datetime | None:
+    """A page date its tags do not state, from its URL, elements and markup (htmldate on a
+    copy of the tree, without its free-text search: that search parses every date-like phrase
+    of the page and took as long as the extraction)."""
+    try:
+        found = htmldate.find_date(
+            tree, url=url, extensive_search=False, original_date=True, outputformat="%Y-%m-%d"
+        )
+    except Exception:  # htmldate raises assorted lxml/parsing errors on bad markup
+        return None
+    return parse_iso(found) if isinstance(found, str) else None
 
 
 def extract_article(html: bytes, *, url: str) -> Article | None:
@@ -81,10 +106,15 @@ def extract_article(html: bytes, *, url: str) -> Article | None:
         if tree is None:
             return None
         meta = page_meta(tree)  # before trafilatura, which prunes the tree as it reads
-        search = not meta.title or meta.published is None  # trafilatura's slower search
+        published = meta.published or _date_in_page(tree, url)
         try:
             doc = trafilatura.bare_extraction(
-                tree, url=url, with_metadata=search, include_comments=False, include_tables=False
+                tree,
+                url=url,
+                with_metadata=False,
+                include_comments=False,
+                include_tables=False,
+                fast=True,
             )
         except Exception as exc:  # trafilatura raises assorted lxml/parser errors on bad markup
             log.info("extract url=%s error=%s", url, type(exc).__name__)
@@ -96,11 +126,25 @@ def extract_article(html: bytes, *, url: str) -> Article | None:
         return None
     return Article(
         url=url,
-        title=(meta.title or doc.title or "").strip(),
+        title=meta.title.strip(),
         text=text,
         language=(doc.language or None) or _page_language(html),
-        published=meta.published or parse_iso(doc.date),
-        author=meta.author or doc.author or None,
-        site=meta.site or doc.sitename or doc.hostname or urlsplit(url).hostname or None,
+        published=published,
+        author=meta.author or None,
+        site=meta.site or urlsplit(url).hostname or None,
         source="page",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """What one fetched page gives: where it says it lives, and its article (or None)."""
+
+    address: str  # rel=canonical or og:url, else the URL it was fetched from (canonical form)
+    article: Article | None
+
+
+def read_page(html: bytes, *, url: str) -> PageRead:
+    """A fetched page's address and article: all the CPU a page costs, in one call (a worker
+    process runs it, see ``monitor.workers``)."""
+    return PageRead(page_address(html, url), extract_article(html, url=url))

@@ -130,6 +130,13 @@ def page_canonical(html: str, base_url: str) -> str | None:
     return canonical_url(absolute)
 
 
+def page_address(html: bytes, url: str) -> str:
+    """Where a fetched page says it lives (``page_canonical`` of its head), else ``url``; in
+    canonical form."""
+    head = html[:300_000].decode("utf-8", errors="replace")
+    return page_canonical(head, url) or canonical_url(url)
+
+
 def _attrs(tag: str) -> dict[str, str]:
     return {
         match.group(1).lower(): next(g for g in match.groups()[1:] if g is not None)

@@ -2,9 +2,9 @@
 search engines and social cards (Open Graph, article:*, schema.org, <time>). Pure.
 
 Reading these few tags takes well under a millisecond; trafilatura's general metadata search
-(which also guesses dates from text and URLs) takes about 9 ms a page, a third of an
-extraction. ``extract.py`` uses this first and falls back to trafilatura's search only when a
-page carries no title or no date here.
+(which also guesses dates from the text) took 17 ms a page on pages without these tags, longer
+than the extraction. ``extract.py`` uses only this, and htmldate's quick search for a date the
+tags lack.
 """
 
 from __future__ import annotations

@@ -31,12 +31,19 @@ from monitor.alert import (
 from monitor.config import Settings
 from monitor.deliver import deliver_pending
 from monitor.errors import RateLimited, SourceError, StoreError
-from monitor.extract import extract_article
 from monitor.fetch import Fetcher
-from monitor.identity import canonical_url, content_hash, page_canonical
+from monitor.identity import canonical_url, content_hash, page_address
 from monitor.language import guess_language
 from monitor.match import Watchlist, match_article
-from monitor.models import AlertDraft, Article, Entry, FetchResult, Item, severity_at_least
+from monitor.models import (
+    AlertDraft,
+    Article,
+    Entry,
+    FetchResult,
+    Item,
+    MatchResult,
+    severity_at_least,
+)
 from monitor.parse import believable
 from monitor.schedule import next_check
 from monitor.sources import ACCEPT, read_entries
@@ -45,7 +52,7 @@ from monitor.store import feeds as feed_store
 from monitor.store import stories, versions
 from monitor.store.feeds import FeedState
 from monitor.store.stories import Source
-from monitor.workers import Extractors
+from monitor.workers import Extractors, read_here
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +97,29 @@ class CycleReport:
         return [saved for report in self.feeds for saved in report.flagged]
 
 
-def _feed_article(entry: Entry, language: str | None) -> Article:
+# The verdict of an item whose article is stored already: it joins that article, whose own
+# verdict stands; matching the copy again would change nothing.
+_COPY = MatchResult(
+    flagged=False,
+    score=0.0,
+    severity="none",
+    watches=(),
+    matches=(),
+    places=(),
+    reason="a copy of a stored article, judged when that was stored",
+)
+
+
+def _feed_article(entry: Entry, language: str | None, *, guess: bool = True) -> Article:
+    """The feed's own words for an entry; ``guess``: its language when the feed names none."""
     text = entry.content if len(entry.content) > len(entry.summary) else entry.summary
+    if language is None and guess:
+        language = guess_language(entry.title + "\n" + text)
     return Article(
         url=entry.url,
         title=entry.title,
         text=text,
-        language=language or guess_language(entry.title + "\n" + text),
+        language=language,
         published=entry.published,
         author=entry.author,
         source="feed",
@@ -135,12 +158,16 @@ class Pages:
                 return None
             if page.body is None:
                 return None
-            head = page.body[:300_000].decode("utf-8", errors="replace")
-            address = page_canonical(head, page.final_url) or canonical_url(page.final_url)
+            # Address and article are read in a worker process (in a thread without workers).
             if self._extractors is not None:
-                extracted = await self._extractors.extract(page.body, url=page.final_url)
+                read = await self._extractors.read(page.body, url=page.final_url)
             else:
-                extracted = await asyncio.to_thread(extract_article, page.body, url=page.final_url)
+                read = await asyncio.to_thread(read_here, page.body, page.final_url)
+            if read is None:  # abandoned: too slow, or the workers broke
+                address = page_address(page.body, page.final_url)
+                extracted = None
+            else:
+                address, extracted = read.address, read.article
         if extracted is None:
             log.info("page feed=%s url=%s extracted=none using=feed-text", feed, url)
         return _Page(address, page.final_url, extracted)
@@ -162,9 +189,8 @@ async def _article_for(
     pages: Pages,
 ) -> Article:
     """The page's extracted text, or the feed's own text when the page cannot give one."""
-    fallback = _feed_article(entry, state.source.language)
     if not entry.url or not settings.fetch.fetch_articles:
-        return fallback
+        return _feed_article(entry, state.source.language)
     page = await pages.read(
         entry.url,
         fetcher=fetcher,
@@ -173,9 +199,10 @@ async def _article_for(
         report=report,
     )
     if page is None:
-        return fallback
+        return _feed_article(entry, state.source.language)
     extracted = page.extracted
     if extracted is None:
+        fallback = _feed_article(entry, state.source.language)
         return replace(fallback, url=page.final_url, canonical_url=page.address)
     return Article(
         url=page.final_url,
@@ -205,15 +232,20 @@ async def _item_for(
 ) -> Item:
     canonical = canonical_url(entry.url) if entry.url else None
     known = article_store.article_for_url(db, canonical) if canonical else None
-    if known is not None:
-        article = _feed_article(entry, state.source.language)  # stored already: no refetch
+    if known is not None:  # stored already: no refetch, and the feed's words are not stored
+        article = _feed_article(entry, state.source.language, guess=False)
     else:
         article = await _article_for(entry, state, fetcher, settings, report, pages)
         if article.canonical_url and article.canonical_url != canonical:
             # The page says where it really lives (rel=canonical, or an aggregator's redirect).
             canonical = article.canonical_url
             known = article_store.article_for_url(db, canonical)
-    return _judged(entry, article, watchlist, canonical, known)
+    fingerprint = content_hash(article.title, article.text)
+    if known is None:  # the same words under another address (the wire story on thirty sites)
+        known = article_store.article_for_content(db, fingerprint)
+    if known is not None:
+        return Item(entry, article, _COPY, fingerprint, canonical, known)
+    return _judged(entry, article, watchlist, canonical, known, fingerprint)
 
 
 def _judged(
@@ -222,13 +254,14 @@ def _judged(
     watchlist: Watchlist,
     canonical: str | None,
     known: int | None,
+    fingerprint: str | None = None,
 ) -> Item:
     """An entry's article with its verdict and identities, ready to store."""
     return Item(
         entry=entry,
         article=article,
         verdict=match_article(article, watchlist),
-        content_hash=content_hash(article.title, article.text),
+        content_hash=fingerprint or content_hash(article.title, article.text),
         canonical_url=canonical,
         known_article_id=known,
     )

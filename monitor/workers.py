@@ -18,9 +18,11 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
-from monitor.extract import extract_article
-from monitor.models import Article
+if TYPE_CHECKING:  # the extractor (trafilatura, lxml: 15 MB) is imported by the workers only
+    from monitor.extract import PageRead
+    from monitor.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +81,20 @@ class Extractors:
     async def extract(self, html: bytes, *, url: str) -> Article | None:
         """The page's article (as ``extract_article``), or None when it has none, took too
         long, or the workers could not run it."""
+        read = await self.read(html, url=url)
+        return read.article if read is not None else None
+
+    async def read(self, html: bytes, *, url: str) -> PageRead | None:
+        """The page's address and article (as ``extract.read_page``), or None when it took
+        too long or the workers could not run it."""
         loop = asyncio.get_running_loop()
         for attempt in range(2):
             if self._unusable:
-                return await asyncio.to_thread(extract_article, html, url=url)
+                return await asyncio.to_thread(read_here, html, url)
             try:
                 pool = self._start()
                 generation = self._generation
-                future = loop.run_in_executor(pool, _extract, html, url)
+                future = loop.run_in_executor(pool, read_here, html, url)
             except (OSError, RuntimeError) as exc:  # no forkserver here, or an unguarded script
                 self._unusable = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
                 log.warning(
@@ -131,5 +139,8 @@ def _kill(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def _extract(html: bytes, url: str) -> Article | None:
-    return extract_article(html, url=url)
+def read_here(html: bytes, url: str) -> PageRead:
+    """``extract.read_page`` in this process (a worker's task, or the fallback in a thread)."""
+    from monitor.extract import read_page
+
+    return read_page(html, url=url)

@@ -72,6 +72,12 @@ def article_for_url(db: Database, canonical_url: str) -> int | None:
     return int(row[0]) if row else None
 
 
+def article_for_content(db: Database, content_hash: str) -> int | None:
+    """The article already stored with this content fingerprint, if any."""
+    row = db.execute("select id from articles where content_hash = ?", [content_hash]).fetchone()
+    return int(row[0]) if row else None
+
+
 def _corroborate(
     db: Database,
     story_id: int,
@@ -139,10 +145,7 @@ def save_items(
         for item in items:
             article_id = item.known_article_id
             if article_id is None:
-                row = db.execute(
-                    "select id from articles where content_hash = ?", [item.content_hash]
-                ).fetchone()
-                article_id = int(row[0]) if row else None
+                article_id = article_for_content(db, item.content_hash)
             new_article = article_id is None
             alert_id = None
             story_id: int | None = None
