@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from monitor.models import AlertDraft, Destination, gravest
 from monitor.routing import Route, digest_times, targets
-from monitor.store.db import insert_row
+from monitor.store.db import insert_row, insert_rows
 from monitor.store.timefmt import iso
 
 
@@ -65,17 +65,21 @@ def add_alert(
             "payload": draft.payload,
         },
     )
-    db.table("deliveries").insert_all(
-        {
-            "alert_id": alert_id,
-            "destination": dest.label,
-            "destination_key": dest.key,
-            "status": "pending" if _digest_at(dest, modes) is None else "digest",
-            "attempts": 0,
-            "next_attempt_at": iso(_digest_at(dest, modes) or now),
-            "created_at": iso(now),
-        }
-        for dest in chosen
+    insert_rows(
+        db,
+        "deliveries",
+        (
+            {
+                "alert_id": alert_id,
+                "destination": dest.label,
+                "destination_key": dest.key,
+                "status": "pending" if _digest_at(dest, modes) is None else "digest",
+                "attempts": 0,
+                "next_attempt_at": iso(_digest_at(dest, modes) or now),
+                "created_at": iso(now),
+            }
+            for dest in chosen
+        ),
     )
     return alert_id
 

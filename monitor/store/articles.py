@@ -11,10 +11,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.incidents import signature
-from monitor.models import AlertDraft, Destination, Item, severity_rank
+from monitor.models import AlertDraft, Destination, Item, MatchResult, severity_rank
 from monitor.routing import Route
 from monitor.store.alerts import add_alert
-from monitor.store.db import insert_row
+from monitor.store.db import insert_row, insert_rows
 from monitor.store.stories import (
     Source,
     alerted_severity,
@@ -123,6 +123,12 @@ def _article_row(feed_id: int, item: Item, now: datetime) -> dict[str, Any]:
     }
 
 
+def insert_details(db: Database, article_id: int, verdict: MatchResult) -> None:
+    """An article's matched terms and the parts of its score."""
+    insert_rows(db, "matches", ({"article_id": article_id, **m._asdict()} for m in verdict.matches))
+    insert_rows(db, "firings", ({"article_id": article_id, **asdict(f)} for f in verdict.fired))
+
+
 def save_items(
     db: Database,
     feed_id: int,
@@ -152,12 +158,7 @@ def save_items(
             new_story = False
             if article_id is None:
                 article_id = insert_row(db, "articles", _article_row(feed_id, item, now))
-                db.table("matches").insert_all(
-                    {"article_id": article_id, **m._asdict()} for m in item.verdict.matches
-                )
-                db.table("firings").insert_all(
-                    {"article_id": article_id, **asdict(f)} for f in item.verdict.fired
-                )
+                insert_details(db, article_id, item.verdict)
                 verdict = item.verdict
                 placement = place_article(
                     db,
@@ -182,7 +183,9 @@ def save_items(
                         )
             else:
                 story_id, new_story = story_of(db, article_id), False
-            db.table("entries").insert(
+            insert_row(
+                db,
+                "entries",
                 {
                     "feed_id": feed_id,
                     "entry_key": item.entry.key,
@@ -194,7 +197,7 @@ def save_items(
                     "article_id": article_id,
                     "duplicate": int(not new_article),
                     "revision": item.entry.revision,
-                }
+                },
             )
             if story_id is not None and not new_story and corroborate is not None:
                 followup = _corroborate(

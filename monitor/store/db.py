@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -394,9 +395,54 @@ def checkpoint(db: Database) -> None:
         log.warning("checkpoint failed: %s", exc)
 
 
+def _column_value(value: Any) -> Any:
+    """A Python value as SQLite stores it (sqlite-utils' conventions: JSON for containers)."""
+    if value is None or isinstance(value, str | int | float | bytes):
+        return value
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, default=repr, ensure_ascii=False)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    names = ", ".join(f'"{column}"' for column in columns)
+    return f'insert into "{table}" ({names}) values ({", ".join("?" * len(columns))})'
+
+
+@contextlib.contextmanager
+def _writing(db: Database) -> Iterator[None]:
+    """Within the caller's transaction, or in one of its own (never an implicit one left
+    open: that would hold the write lock)."""
+    if db.conn.in_transaction:
+        yield
+        return
+    with db.atomic():
+        yield
+
+
 def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
-    """Insert one row and return its integer primary key."""
-    pk = db.table(table).insert(row).last_pk
-    if pk is None:
+    """Insert one row into an existing table and return its integer primary key.
+
+    One statement: sqlite-utils' ``insert`` reads the schema first (table list, columns),
+    several queries a row on the hot path of a cycle."""
+    with _writing(db):
+        cursor = db.conn.execute(
+            _insert_sql(table, list(row)), [_column_value(v) for v in row.values()]
+        )
+    if cursor.lastrowid is None:
         raise StoreError(f"insert into {table} returned no key")
-    return int(pk)
+    return int(cursor.lastrowid)
+
+
+def insert_rows(db: Database, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert rows (each with the same columns as the first) into an existing table."""
+    rows = list(rows)
+    if not rows:
+        return
+    columns = list(rows[0])
+    with _writing(db):
+        db.conn.executemany(
+            _insert_sql(table, columns), [[_column_value(row[c]) for c in columns] for row in rows]
+        )

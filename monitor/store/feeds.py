@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
 
 from monitor.models import FeedSource
 from monitor.policy import server_key
@@ -57,12 +58,15 @@ def sync_feeds(db: Database, sources: Iterable[FeedSource], now: datetime) -> No
                 "active": 1,
             }
             if source.url in existing:
-                db.table("feeds").update(existing[source.url]["id"], values)
+                row = existing[source.url]
+                changed = {key: value for key, value in values.items() if row[key] != value}
+                if changed:  # most runs change nothing: no write
+                    _update(db, row["id"], changed)
             else:
                 db.table("feeds").insert({"url": source.url, "created_at": iso(now), **values})
         for url, row in existing.items():
             if url not in wanted and row["active"]:
-                db.table("feeds").update(row["id"], {"active": 0})
+                _update(db, row["id"], {"active": 0})
 
 
 def _state(row: dict[str, Any]) -> FeedState:
@@ -121,7 +125,15 @@ def record_poll(
     same answer came ADOPT_MOVE_AFTER successful polls in a row (a 302, a 200 or another target
     starts the count again), so one misconfigured response cannot move a feed for good.
     """
-    row = db.table("feeds").get(feed_id)
+    cursor = db.execute(
+        "select error_count, entries_seen, moved_to, moved_seen, held_until from feeds "
+        "where id = ?",
+        [feed_id],
+    )
+    found = cursor.fetchone()
+    if found is None:
+        raise NotFoundError(f"no feed with id {feed_id}")
+    row = dict(zip([c[0] for c in cursor.description], found, strict=True))
     values: dict[str, Any] = {
         "last_status": status,
         "last_http_status": http_status,
@@ -141,7 +153,13 @@ def record_poll(
     if held and held > values["next_check_at"]:  # the server asked for a pause meanwhile
         values["next_check_at"] = held
     with db.atomic():
-        db.table("feeds").update(feed_id, values)
+        _update(db, feed_id, values)
+
+
+def _update(db: Database, feed_id: int, values: dict[str, Any]) -> None:
+    """One UPDATE statement (sqlite-utils' ``update`` reads the row and the schema first)."""
+    assignments = ", ".join(f'"{column}" = ?' for column in values)
+    db.execute(f"update feeds set {assignments} where id = ?", [*values.values(), feed_id])
 
 
 def _move(row: dict[str, Any], moved_to: str | None) -> dict[str, Any]:
@@ -166,6 +184,6 @@ def hold_server(db: Database, url: str, until: datetime) -> int:
             values = {"held_until": max(row.get("held_until") or "", iso(until) or "")}
             if row["next_check_at"] is None or row["next_check_at"] < values["held_until"]:
                 values["next_check_at"] = values["held_until"]
-            db.table("feeds").update(row["id"], values)
+            _update(db, row["id"], values)
             held += 1
     return held

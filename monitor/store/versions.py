@@ -20,6 +20,7 @@ from monitor.models import AlertDraft, Destination, Item, severity_rank
 from monitor.routing import Route
 from monitor.similarity import Sketch, lsh_keys, sketch
 from monitor.store.alerts import add_alert
+from monitor.store.articles import insert_details
 from monitor.store.stories import alerted_severity, remember
 from monitor.store.timefmt import iso
 
@@ -139,12 +140,7 @@ def _story_severity(db: Database, story_id: int) -> str:
 def _replace_details(db: Database, article_id: int, item: Item) -> None:
     db.execute("delete from matches where article_id = ?", [article_id])
     db.execute("delete from firings where article_id = ?", [article_id])
-    db.table("matches").insert_all(
-        {"article_id": article_id, **m._asdict()} for m in item.verdict.matches
-    )
-    db.table("firings").insert_all(
-        {"article_id": article_id, **asdict(f)} for f in item.verdict.fired
-    )
+    insert_details(db, article_id, item.verdict)
 
 
 def _reindex(db: Database, article_id: int, text: str) -> None:
