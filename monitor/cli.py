@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from monitor import __version__, termview
+from monitor import __version__, terminal
 from monitor.clicontext import Context, compile_unless_known, emit, pass_context
 from monitor.clicontext import open_existing as _open_existing
 from monitor.errors import ConfigError, MonitorError, StoreError
@@ -158,7 +158,7 @@ def once(obj: Context, dry_run: bool) -> None:
         try:
             compile_unless_known(watchlist, db, _utcnow())
             sync_feeds(db, settings.feeds, _utcnow())
-            with termview.progress(len(settings.feeds), "feeds") as step:
+            with terminal.progress(len(settings.feeds), "feeds") as step:
                 report = asyncio.run(
                     run_cycle(
                         db,
@@ -240,7 +240,9 @@ def items(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
         return
-    if termview.wanted():
+    if terminal.wanted():
+        from monitor import termview
+
         termview.items_table(rows)
         return
     for row in rows:
@@ -267,7 +269,9 @@ def search(obj: Context, query: str, limit: int, best: bool, as_json: bool) -> N
     if as_json:
         _emit_json(rows)
         return
-    if termview.wanted():
+    if terminal.wanted():
+        from monitor import termview
+
         termview.search_table(rows)
         return
     for row in rows:
@@ -288,7 +292,9 @@ def show(obj: Context, article_id: int, as_json: bool) -> None:
     if as_json:
         _emit_json([article])
         return
-    if termview.wanted():
+    if terminal.wanted():
+        from monitor import termview
+
         termview.article_panel(article, _evidence(article["matches"]), _fired(article["fired"]))
         return
     flag = f"FLAGGED [{article['severity']}]" if article["flagged"] else "not flagged"
@@ -336,7 +342,9 @@ def feeds(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
         return
-    if termview.wanted():
+    if terminal.wanted():
+        from monitor import termview
+
         termview.feeds_table(rows)
         return
     for row in rows:
@@ -595,7 +603,9 @@ def stories(obj: Context, flagged: bool, limit: int, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
         return
-    if termview.wanted():
+    if terminal.wanted():
+        from monitor import termview
+
         termview.stories_table(rows)
         return
     for row in rows:

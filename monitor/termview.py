@@ -1,18 +1,15 @@
 """The review commands' output in a terminal: tables, colours by severity, matched terms
 highlighted (rich). Used when standard output is a terminal (or FORCE_COLOR is set); pipes and
-files get the plain lines, and ``--json`` its objects, unchanged."""
+files get the plain lines, and ``--json`` its objects, unchanged. Imported only then
+(``monitor.terminal.wanted``): rich takes 40 ms to import."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -23,11 +20,6 @@ STYLE = {
     "low": "cyan",
     "info": "dim",
 }
-
-
-def wanted() -> bool:
-    """Rich output: a terminal (or FORCE_COLOR asks for it)."""
-    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
 
 
 def console() -> Console:
@@ -141,22 +133,3 @@ def article_panel(article: dict[str, Any], evidence: list[str], fired: list[str]
     terms = sorted({m["text"] for m in article["matches"] if m["kind"] != "exclude"}, key=len)
     text.highlight_words(reversed(terms), style="bold yellow", case_sensitive=True)
     out.print(Panel(text, title="text, matched terms highlighted", expand=True))
-
-
-@contextlib.contextmanager
-def progress(total: int, what: str) -> Iterator[Callable[[Any], None]]:
-    """A progress bar on standard error while the block runs; yields the step callback. Plain
-    output (no bar) when standard error is not a terminal."""
-    if not (os.environ.get("FORCE_COLOR") or sys.stderr.isatty()):
-        yield lambda _done: None
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda _done: bar.advance(task)
