@@ -19,6 +19,7 @@ from monitor.errors import StoreError
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+MMAP_BYTES = 1 << 30
 migrations = Migrations("news-monitor")
 
 
@@ -379,6 +380,11 @@ def open_db(path: Path) -> Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # Reads through a memory map, not a read() per page: a new article's near-duplicate
+        # lookup probes ~28 random index pages, and at a million articles on a cold page cache
+        # this halves it (p95 2.1 -> 1.2 ms, benchmarks/store_scale.py). The pages are the
+        # kernel's file cache, shared with other readers and reclaimable.
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute("PRAGMA foreign_keys = ON")
         db = WriterDatabase(conn)
         migrations.apply(db)
