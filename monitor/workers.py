@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the extractor (trafilatura, lxml: 15 MB) is imported by the workers only
     from monitor.extract import PageRead
-    from monitor.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +76,6 @@ class Extractors:
             )
             self._generation += 1
         return self._pool
-
-    async def extract(self, html: bytes, *, url: str) -> Article | None:
-        """The page's article (as ``extract_article``), or None when it has none, took too
-        long, or the workers could not run it."""
-        read = await self.read(html, url=url)
-        return read.article if read is not None else None
 
     async def read(self, html: bytes, *, url: str) -> PageRead | None:
         """The page's address and article (as ``extract.read_page``), or None when it took

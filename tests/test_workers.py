@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from monitor.extract import extract_article
+from monitor.extract import extract_article, read_page
 from monitor.workers import Extractors
 from tests.test_extract import BASE, page
 
@@ -32,15 +32,15 @@ def test_workers_give_the_articles_extract_article_gives() -> None:
         try:
             return list(
                 await asyncio.gather(
-                    *(workers.extract(page(name), url=BASE + "/" + name) for name in PAGES)
+                    *(workers.read(page(name), url=BASE + "/" + name) for name in PAGES)
                 )
             )
         finally:
             workers.close()
 
-    expected = [extract_article(page(name), url=BASE + "/" + name) for name in PAGES]
+    expected = [read_page(page(name), url=BASE + "/" + name) for name in PAGES]
     assert asyncio.run(run()) == expected
-    assert all(article is not None for article in expected)
+    assert all(read.article is not None for read in expected)
 
 
 def test_a_page_over_the_time_limit_is_abandoned_and_the_others_still_extracted() -> None:
@@ -48,12 +48,13 @@ def test_a_page_over_the_time_limit_is_abandoned_and_the_others_still_extracted(
         workers = Extractors(workers=2, limit=1.0)
         try:
             started = time.monotonic()
-            slow = workers.extract(slow_page(), url=BASE + "/slow")
-            others = [workers.extract(page(name), url=BASE + "/" + name) for name in PAGES]
+            slow = workers.read(slow_page(), url=BASE + "/slow")
+            others = [workers.read(page(name), url=BASE + "/" + name) for name in PAGES]
             results = await asyncio.gather(slow, *others)
             took = time.monotonic() - started
-            after = [await workers.extract(page(PAGES[0]), url=BASE + "/" + PAGES[0])]
-            return results[0], [*results[1:], *after], took
+            after = [await workers.read(page(PAGES[0]), url=BASE + "/" + PAGES[0])]
+            articles = [read.article if read else None for read in [*results[1:], *after]]
+            return results[0], articles, took
         finally:
             workers.close()
 
@@ -69,7 +70,7 @@ import asyncio, sys
 from monitor.workers import Extractors
 async def main():
     workers = Extractors(workers=2)
-    await asyncio.gather(*(workers.extract(b"<html><body><p>x</p></body></html>", url="http://a/")
+    await asyncio.gather(*(workers.read(b"<html><body><p>x</p></body></html>", url="http://a/")
                            for _ in range(4)))
     print(" ".join(str(p) for p in workers._pool._processes), flush=True)
     await asyncio.sleep(60)

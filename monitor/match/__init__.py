@@ -40,6 +40,7 @@ and ``monitor.match.watches`` document the formats.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Mapping, Sequence
@@ -156,6 +157,7 @@ def _files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+@functools.cache
 def _code_digest() -> str:
     """A digest of this package's source: the compiled patterns depend on it as on the files."""
     digest = hashlib.sha256()
